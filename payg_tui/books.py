@@ -1,0 +1,137 @@
+"""The reseller's books: the one service the CLI and the dashboard ask.
+
+It opens the cache (or builds the demo in a temporary one), hands ledgers
+to the engine and returns plain results. Screens call it from workers; a lock
+keeps the SQLite connection to one thread at a time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from payg_tui import formats, locations
+from payg_tui.engine.billing import build_report, list_periods, period_keys, report_window
+from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Provider, Slot
+from payg_tui.errors import CacheError, DataContractError, UsageError
+from payg_tui.store.cache import Store
+
+Source = Literal["cache", "live", "demo"]
+ExportFormat = Literal["json", "csv"]
+T = TypeVar("T")
+UPDATED_KEY = "updated_at"  # meta: when data last came in (UTC ISO), by sync, import or collect
+
+
+class Books:
+    def __init__(self, store: Store, source: Source, scratch: Path | None = None) -> None:
+        self.store = store
+        self.source: Source = source
+        self._scratch = scratch
+        self._lock = threading.RLock()
+
+    # -- opening ------------------------------------------------------------
+
+    @classmethod
+    def open_cache(cls, path: Path | None = None, *, create: bool = False) -> Books:
+        return cls(Store.open(path or locations.cache_path(), create=create), "cache")
+
+    @classmethod
+    def open_demo(cls, now: datetime | None = None) -> Books:
+        """The built-in demo reseller, in a temporary cache removed on `close()`."""
+        from payg_tui.engine.model import slot_of
+        from payg_tui.sources.demo import demo_dump
+
+        moment = now or datetime.now(UTC)
+        scratch = Path(tempfile.mkdtemp(prefix="payg-tui-demo-"))
+        store = Store.open(scratch / "demo.sqlite3")
+        dump = demo_dump(slot_of(moment))
+        store.add_snapshots(dump.snapshots, provider=dump.provider, products=dump.products)
+        store.set_meta(UPDATED_KEY, moment.isoformat(timespec="seconds"))
+        return cls(store, "demo", scratch)
+
+    def close(self) -> None:
+        self.store.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def __enter__(self) -> Books:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- questions ----------------------------------------------------------
+
+    @property
+    def provider(self) -> Provider | None:
+        with self._lock:
+            return self.store.provider()
+
+    def as_of(self) -> Slot | None:
+        with self._lock:
+            return self.store.latest_slot()
+
+    def updated_at(self) -> datetime | None:
+        with self._lock:
+            value = self.store.get_meta(UPDATED_KEY)
+        return datetime.fromisoformat(value) if value else None
+
+    def age_text(self, now: datetime | None = None) -> str | None:
+        """How old the cached data is, e.g. `last updated 3 h ago`."""
+        updated = self.updated_at()
+        if updated is None:
+            return None
+        seconds = ((now or datetime.now(UTC)) - updated).total_seconds()
+        return f"last updated {formats.age_text(max(0.0, seconds))} ago"
+
+    def periods(self) -> list[PeriodSummary]:
+        """Every period of the cache, newest first."""
+        with self._lock:
+            ledger = self.store.load_ledger()
+        return _billing(lambda: list_periods(ledger))
+
+    def period_keys(self) -> list[str]:
+        with self._lock:
+            ledger = self.store.load_ledger()
+        return period_keys(ledger)
+
+    def report(self, key: str) -> PeriodReport:
+        with self._lock:
+            provider = self.store.provider()
+            if provider is None:
+                raise CacheError("the cache holds no data yet: run `payg-tui sync` or `payg-tui import FILE`")
+            window = _billing(lambda: report_window(provider.timezone, key))
+            ledger = self.store.load_ledger(window=window)
+        return _billing(lambda: build_report(ledger, key))
+
+    def export(self, key: str, fmt: ExportFormat, path: Path) -> Path:
+        """Write the period's report as the CLI would; returns the absolute path."""
+        report = self.report(key)
+        text = formats.report_json(report) if fmt == "json" else formats.report_csv(report)
+        path = path.expanduser().resolve()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{int(time.time() * 1000)}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        except OSError as error:
+            raise UsageError(f"cannot write {path}: {error.strerror}") from None
+        return path
+
+
+def _billing(compute: Callable[[], T]) -> T:
+    """Run engine work, turning its refusals into user errors."""
+    try:
+        return compute()
+    except BillingError as error:
+        message = str(error)
+        if "time zone" in message:
+            raise DataContractError(message) from None
+        raise UsageError(message) from None
+

@@ -1,0 +1,43 @@
+"""`payg-tui report PERIOD`: one period's report from the cache, offline."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from payg_tui.books import Books
+
+HELP = "the report of one period (e.g. 2026-11) from the cache, offline"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("period", help="the billing period, YYYY-MM (e.g. 2026-11)")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+
+def open_books(demo: bool) -> Books:
+    """The demo books, or the cache (which must exist: reading never creates one)."""
+    from payg_tui.books import Books
+
+    return Books.open_demo() if demo else Books.open_cache()
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from payg_tui import formats
+
+    with open_books(args.demo) as books:
+        report = books.report(args.period)
+        if args.format == "json":
+            sys.stdout.write(formats.report_json(report))
+        elif args.format == "csv":
+            sys.stdout.write(formats.report_csv(report))
+        else:
+            sys.stdout.write(formats.report_table(report))
+            if books.source == "cache" and sys.stderr.isatty():
+                age = books.age_text()
+                if age:
+                    print(f"(offline, from the cache: {age})", file=sys.stderr)
+    return 0

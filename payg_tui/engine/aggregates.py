@@ -1,0 +1,115 @@
+"""The daily report and the groupings of billing.md 9 and 10."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from itertools import accumulate
+
+from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse, Slot
+from payg_tui.engine.periods import Days
+from payg_tui.engine.pricing import Money, PriceBook
+
+
+def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
+                 as_of: Slot) -> list[DayTotal]:
+    """Each local day up to `as_of`: billed cost (rounded once), running total, item counts."""
+    start, end = days.starts[0], days.starts[-1]
+    last_day = days.index(min(as_of, end - 1))
+    # Per-slot charge rates through a difference array: O(lines + slots), not
+    # O(lines x days), which matters for a reseller with 15,000 lines.
+    delta = [0] * (end - start + 1)
+    for ln in lines:
+        if ln.state != "billed" or ln.amount is None:
+            continue
+        for a, b, units in book.steps[ln.product].pieces(ln.start, ln.end) or ():
+            delta[a - start] += units
+            delta[b - start] -= units
+    per_slot = list(accumulate(delta))
+    accounts, addons = _active_per_day(lines, days, last_day)
+    out = []
+    running = 0
+    for i in range(last_day + 1):
+        numerator = sum(per_slot[days.starts[i] - start: days.starts[i + 1] - start])
+        running += numerator
+        out.append(DayTotal(date=days.dates[i].isoformat(), billed=money.amount(numerator),
+                            running=money.amount(running), accounts=accounts[i],
+                            addons=addons[i]))
+    return out
+
+
+def _active_per_day(lines: list[Line], days: Days, last_day: int) -> tuple[list[int], list[int]]:
+    """Distinct accounts and add-ons with a billed or pending slot, per day."""
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for ln in lines:
+        if ln.state != "exempt":
+            spans[(ln.kind, ln.id)].append((days.index(ln.start), days.index(ln.end - 1)))
+    counts = {"account": [0] * (last_day + 2), "addon": [0] * (last_day + 2)}
+    for (kind, _), ranges in spans.items():
+        diff = counts[kind]
+        for first, last in _merge(ranges):
+            diff[first] += 1
+            diff[min(last, last_day) + 1] -= 1
+    return (list(accumulate(counts["account"]))[: last_day + 1],
+            list(accumulate(counts["addon"]))[: last_day + 1])
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    ranges.sort()
+    merged = [ranges[0]]
+    for first, last in ranges[1:]:
+        if first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def product_uses(lines: list[Line], products: dict[str, Product]) -> list[ProductUse]:
+    """Billed and pending lines grouped by product: service packs first, then add-ons."""
+    groups: dict[str, list[Line]] = defaultdict(list)
+    for ln in lines:
+        if ln.state != "exempt":
+            groups[ln.product].append(ln)
+    uses = []
+    for code, group in groups.items():
+        known = products.get(code)
+        kind = known.kind if known else ("service_pack" if group[0].kind == "account" else "addon")
+        amounts = [ln.amount for ln in group if ln.amount is not None]
+        uses.append(ProductUse(
+            product=code, kind=kind, name=known.name if known else code,
+            items=len({ln.id for ln in group}), hours=sum(ln.hours for ln in group),
+            amount=sum(amounts, Decimal(0)) if len(amounts) == len(group) else None,
+        ))
+    uses.sort(key=lambda u: (u.kind != "service_pack", u.product))
+    return uses
+
+
+def customer_uses(lines: list[Line], zero: Decimal) -> list[CustomerUse]:
+    """Lines grouped by their account's latest customer reference (add-ons included)."""
+    groups: dict[str | None, list[Line]] = defaultdict(list)
+    for ln in lines:
+        groups[ln.customer].append(ln)
+    uses = []
+    for customer, group in groups.items():
+        priced = [ln for ln in group if ln.amount is not None and ln.estimate is not None]
+        uses.append(CustomerUse(
+            customer=customer,
+            accounts=len({ln.account_id for ln in group}),
+            lines=len(group),
+            billed=_sum((ln.amount for ln in priced if ln.state == "billed"), zero),
+            pending=_sum((ln.amount for ln in priced if ln.state == "pending"), zero),
+            estimate=_sum((ln.estimate for ln in priced if ln.state != "exempt"), zero),
+            incomplete=len(priced) != len(group),
+        ))
+    uses.sort(key=lambda u: (u.customer is None, u.customer or ""))
+    return uses
+
+
+def _sum(values: Iterable[Decimal | None], zero: Decimal) -> Decimal:
+    total = zero
+    for value in values:
+        if value is not None:
+            total += value
+    return total

@@ -1,0 +1,223 @@
+"""Lines, totals, estimate and status of billing periods (billing.md 6 to 8).
+
+`build_report` gives everything about one period; `list_periods` gives the
+cheaper per-period summary that the period list shows. Both read a `Ledger`
+and nothing else: no I/O happens here.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from payg_tui.engine.aggregates import customer_uses, daily_totals, product_uses
+from payg_tui.engine.lifetimes import Coverage, Segment, segments
+from payg_tui.engine.model import (
+    GRACE_HOURS,
+    AccountLabel,
+    BillingError,
+    ItemHistory,
+    Ledger,
+    Line,
+    Period,
+    PeriodReport,
+    PeriodStatus,
+    PeriodSummary,
+    Slot,
+    Totals,
+    slot_iso,
+)
+from payg_tui.engine.periods import days_of, period, periods_between
+from payg_tui.engine.pricing import Money, PriceBook
+
+_NO_LABEL = AccountLabel(name="", customer=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every line of one period is priced with."""
+
+    period: Period
+    book: PriceBook
+    money: Money
+    as_of: Slot
+    tz: str
+
+    @property
+    def holds_as_of(self) -> bool:
+        return self.period.start <= self.as_of < self.period.end
+
+
+def report_window(timezone: str, key: str) -> tuple[Slot, Slot]:
+    """Slots whose runs decide a period's lines: the period plus the grace margin.
+
+    A lifetime that reaches the period from outside this window is at least
+    48 hours long, so runs beyond it cannot change any line (see docs/engine.md).
+    """
+    p = period(key, timezone)
+    return p.start - GRACE_HOURS - 1, p.end + GRACE_HOURS + 1
+
+
+def period_keys(ledger: Ledger) -> list[str]:
+    """The periods that overlap the coverage, oldest first."""
+    if ledger.first_slot is None or ledger.as_of is None:
+        return []
+    tz = ledger.provider.timezone
+    return [p.key for p in periods_between(ledger.first_slot, ledger.as_of, tz)]
+
+
+def build_report(ledger: Ledger, key: str) -> PeriodReport:
+    """The full report of period `key` ("2026-11")."""
+    coverage = _coverage(ledger)
+    assert coverage.as_of is not None
+    tz = ledger.provider.timezone
+    p = period(key, tz)
+    if p.end <= (coverage.first or 0) or p.start > coverage.as_of:
+        raise BillingError(f"no data for period {key}: the cache covers "
+                           f"{slot_iso(coverage.first or 0)} to {slot_iso(coverage.as_of)}")
+    ctx = _context(ledger, p, coverage.as_of)
+    all_segments = [(item, seg) for item in ledger.items for seg in segments(item, coverage)
+                    if seg.start < p.end and seg.end > p.start]
+    lines = _lines(ctx, all_segments, ledger.labels)
+    lines.sort(key=lambda ln: (ln.kind, ln.id, ln.start))
+    totals = _totals(lines, ctx.money)
+    days = days_of(p, tz)
+    return PeriodReport(
+        provider=ledger.provider,
+        period=p,
+        status=_status(ctx, lines),
+        as_of=coverage.as_of,
+        hours_observed=coverage.observed_in(p.start, p.end),
+        missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
+        lines=lines,
+        totals=totals,
+        days=daily_totals(lines, days, ctx.book, ctx.money, coverage.as_of),
+        products=product_uses(lines, ledger.products),
+        customers=customer_uses(lines, ctx.money.decimal(0)),
+        warnings=_warnings(lines, p),
+        missing=coverage.missing_in(p.start, p.end),
+    )
+
+
+def list_periods(ledger: Ledger) -> list[PeriodSummary]:
+    """A summary of every period that overlaps the coverage, newest first."""
+    coverage = _coverage(ledger)
+    if coverage.as_of is None or coverage.first is None:
+        return []
+    tz = ledger.provider.timezone
+    periods = periods_between(coverage.first, coverage.as_of, tz)
+    starts = [p.start for p in periods]
+    per_period: list[list[tuple[ItemHistory, Segment]]] = [[] for _ in periods]
+    for item in ledger.items:
+        for seg in segments(item, coverage):
+            i = max(0, bisect.bisect_right(starts, seg.start) - 1)
+            while i < len(periods) and periods[i].start < seg.end:
+                per_period[i].append((item, seg))
+                i += 1
+    summaries = []
+    for p, segs in zip(periods, per_period, strict=True):
+        ctx = _context(ledger, p, coverage.as_of)
+        lines = _lines(ctx, segs, ledger.labels)
+        billed_or_pending = [ln for ln in lines if ln.state != "exempt"]
+        summaries.append(PeriodSummary(
+            period=p,
+            status=_status(ctx, lines),
+            accounts=len({ln.id for ln in billed_or_pending if ln.kind == "account"}),
+            addons=len({ln.id for ln in billed_or_pending if ln.kind == "addon"}),
+            totals=_totals(lines, ctx.money),
+            hours_observed=coverage.observed_in(p.start, p.end),
+            missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
+        ))
+    summaries.reverse()
+    return summaries
+
+
+def _coverage(ledger: Ledger) -> Coverage:
+    coverage = Coverage(ledger.observed)
+    if coverage.as_of is None:
+        raise BillingError("the cache holds no snapshot yet")
+    return coverage
+
+
+def _context(ledger: Ledger, p: Period, as_of: Slot) -> _Context:
+    book = PriceBook(ledger.products)
+    money = Money(book, p.hours, ledger.provider.currency_exponent)
+    return _Context(period=p, book=book, money=money, as_of=as_of, tz=ledger.provider.timezone)
+
+
+def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
+           labels: dict[str, AccountLabel]) -> list[Line]:
+    p = ctx.period
+    days = days_of(p, ctx.tz)
+    zero = ctx.money.decimal(0)
+    lines = []
+    for item, seg in segs:
+        start, end = max(seg.start, p.start), min(seg.end, p.end)
+        state = seg.lifetime.state
+        charge = ctx.book.charge(seg.product, start, end)
+        would_cost = None if charge is None else ctx.money.amount(charge)
+        reaches = ctx.holds_as_of and end == ctx.as_of + 1
+        if state == "exempt":
+            amount: Decimal | None = zero
+            estimate: Decimal | None = zero
+        else:
+            amount = would_cost
+            estimate = amount
+            if reaches and amount is not None:
+                extended = ctx.book.charge(seg.product, start, p.end)
+                estimate = None if extended is None else ctx.money.amount(extended)
+        label = labels.get(item.account_id, _NO_LABEL)
+        lines.append(Line(
+            kind=item.kind, id=item.id, account_id=item.account_id,
+            name=label.name or item.account_id, customer=label.customer,
+            product=seg.product, start=start, end=end, hours=end - start,
+            billed_days=days.count(start, end), state=state, amount=amount,
+            would_cost=would_cost, estimate=estimate, reaches_as_of=reaches,
+            lifetime=seg.lifetime,
+        ))
+    return lines
+
+
+def _totals(lines: list[Line], money: Money) -> Totals:
+    billed = pending = estimate = Decimal(0)
+    incomplete = False
+    for ln in lines:
+        if ln.state == "exempt":
+            continue
+        if ln.amount is None or ln.estimate is None:
+            incomplete = True
+            continue
+        if ln.state == "billed":
+            billed += ln.amount
+        else:
+            pending += ln.amount
+        estimate += ln.estimate
+    quantum = money.decimal(0)
+    return Totals(billed=billed.quantize(quantum), pending=pending.quantize(quantum),
+                  estimate=estimate.quantize(quantum), incomplete=incomplete)
+
+
+def _status(ctx: _Context, lines: list[Line]) -> PeriodStatus:
+    if ctx.as_of < ctx.period.end - 1:
+        return "open"
+    if any(ln.state == "pending" for ln in lines):
+        return "provisional"
+    return "closed"
+
+
+def _warnings(lines: list[Line], p: Period) -> list[str]:
+    """One warning per unpriced product: which product, from which slot, how many lines."""
+    first: dict[str, Slot] = {}
+    count: dict[str, int] = {}
+    for ln in lines:
+        if ln.state != "exempt" and ln.amount is None:
+            first[ln.product] = min(first.get(ln.product, ln.start), ln.start)
+            count[ln.product] = count.get(ln.product, 0) + 1
+    return [
+        f"unpriced: product {product!r} has no price at {slot_iso(first[product])} "
+        f"({count[product]} line{'s' if count[product] != 1 else ''} of {p.key} left out "
+        "of the totals)"
+        for product in sorted(first)
+    ]

@@ -1,0 +1,254 @@
+"""Plain data the billing engine reads and writes.
+
+Time is counted in *slots*: whole UTC hours since the Unix epoch. A slot `t`
+is the hour `[t, t+1h)`; integers keep the hot loops cheap and exact.
+
+Inputs (what the store hands the engine): a `Provider`, its `Product`s with
+price versions, and a `Ledger` of observed hours and item presence `Run`s.
+Outputs (what screens and commands show): a `PeriodReport` made of `Line`s,
+`DayTotal`s, `ProductUse`s and `CustomerUse`s, or a lighter `PeriodSummary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+Slot = int
+"""Whole UTC hours since 1970-01-01T00:00:00Z."""
+
+ItemKind = Literal["account", "addon"]
+ProductKind = Literal["service_pack", "addon"]
+GraceState = Literal["billed", "pending", "exempt"]
+PeriodStatus = Literal["open", "provisional", "closed"]
+
+GRACE_HOURS = 48
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def slot_of(moment: datetime) -> Slot:
+    """The slot holding `moment` (an aware datetime)."""
+    return int((moment - EPOCH).total_seconds() // 3600)
+
+
+def slot_time(slot: Slot) -> datetime:
+    """The UTC start of `slot`."""
+    return EPOCH + timedelta(hours=slot)
+
+
+def slot_iso(slot: Slot) -> str:
+    """`2026-11-01T13:00:00Z`, the API's and the report's way to write an hour."""
+    return slot_time(slot).strftime("%Y-%m-%dT%H:00:00Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str
+    currency: str = "EUR"
+    currency_exponent: int = 2
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceVersion:
+    effective_from: Slot
+    monthly: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    code: str
+    kind: ProductKind
+    name: str
+    prices: tuple[PriceVersion, ...]  # sorted by effective_from
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """An item present with one product at every snapshot from `first` to `last`.
+
+    Both ends are snapshot slots; the run covers the snapshots between them *in
+    snapshot order*, so a run may span missing hours (billing.md 2, bridging).
+    """
+
+    first: Slot
+    last: Slot
+    product: str
+
+
+@dataclass(slots=True)
+class ItemHistory:
+    kind: ItemKind
+    id: str
+    account_id: str
+    runs: list[Run]  # sorted by first, not overlapping
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLabel:
+    """An account's latest name and customer reference (untrusted text)."""
+
+    name: str
+    customer: str | None
+
+
+@dataclass(slots=True)
+class Ledger:
+    """Everything the engine needs: what was observed, and when.
+
+    `observed` lists the runs of consecutive hours that have a snapshot, as
+    inclusive `(first, last)` pairs, sorted; the gaps between them are the
+    missing hours. Empty when nothing has been stored yet.
+    """
+
+    provider: Provider
+    products: dict[str, Product]
+    observed: list[tuple[Slot, Slot]]
+    items: list[ItemHistory]
+    labels: dict[str, AccountLabel] = field(default_factory=dict)
+
+    @property
+    def first_slot(self) -> Slot | None:
+        return self.observed[0][0] if self.observed else None
+
+    @property
+    def as_of(self) -> Slot | None:
+        return self.observed[-1][1] if self.observed else None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    key: str  # "2026-11"
+    start: Slot  # local 00:00 on the 1st, as a UTC slot
+    end: Slot  # exclusive: local 00:00 on the 1st of the next month
+
+    @property
+    def hours(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Lifetime:
+    """A maximal run of consecutive present slots of one item (billing.md 3)."""
+
+    first: Slot
+    end: Slot  # exclusive
+    state: GraceState
+    ongoing: bool
+    pre_existing: bool
+
+    @property
+    def hours(self) -> int:
+        return self.end - self.first
+
+    @property
+    def grace_deadline(self) -> Slot:
+        """Deleting the item before this slot avoids any charge (if not pre-existing)."""
+        return self.first + GRACE_HOURS
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    kind: ItemKind
+    id: str
+    account_id: str
+    name: str
+    customer: str | None
+    product: str
+    start: Slot  # first slot in the period
+    end: Slot  # last slot + 1
+    hours: int
+    billed_days: int
+    state: GraceState
+    amount: Decimal | None  # None: unpriced (billed/pending only)
+    would_cost: Decimal | None  # the charge ignoring the grace state
+    estimate: Decimal | None  # the month's cost if nothing changes (0 when exempt)
+    reaches_as_of: bool
+    lifetime: Lifetime
+
+
+@dataclass(frozen=True, slots=True)
+class DayTotal:
+    date: str  # local calendar date, "2026-11-01"
+    billed: Decimal
+    running: Decimal
+    accounts: int
+    addons: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProductUse:
+    product: str
+    kind: ProductKind
+    name: str
+    items: int
+    hours: int
+    amount: Decimal | None  # None when a line of it is unpriced
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUse:
+    customer: str | None
+    accounts: int
+    lines: int
+    billed: Decimal
+    pending: Decimal
+    estimate: Decimal
+    incomplete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    billed: Decimal
+    pending: Decimal
+    estimate: Decimal
+    incomplete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSummary:
+    """One row of the period list: cheap to compute for every period."""
+
+    period: Period
+    status: PeriodStatus
+    accounts: int  # distinct accounts with a billed or pending line
+    addons: int
+    totals: Totals
+    hours_observed: int
+    missing_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodReport:
+    provider: Provider
+    period: Period
+    status: PeriodStatus
+    as_of: Slot
+    hours_observed: int
+    missing_hours: int
+    lines: list[Line]
+    totals: Totals
+    days: list[DayTotal]
+    products: list[ProductUse]
+    customers: list[CustomerUse]
+    warnings: list[str]
+    missing: list[tuple[Slot, Slot]]  # missing hours of the period, inclusive runs
+
+    @property
+    def summary(self) -> PeriodSummary:
+        billed_or_pending = [ln for ln in self.lines if ln.state != "exempt"]
+        return PeriodSummary(
+            period=self.period,
+            status=self.status,
+            accounts=len({ln.id for ln in billed_or_pending if ln.kind == "account"}),
+            addons=len({ln.id for ln in billed_or_pending if ln.kind == "addon"}),
+            totals=self.totals,
+            hours_observed=self.hours_observed,
+            missing_hours=self.missing_hours,
+        )
+
+
+class BillingError(ValueError):
+    """Data the billing rules cannot price (a bad time zone, for example)."""

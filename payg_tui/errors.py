@@ -1,0 +1,43 @@
+"""User-facing failures and the exit codes of cli.md.
+
+Anything raised as a `UserError` is shown as one line on stderr (no
+traceback unless `--debug`) and ends the command with its exit code.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_NETWORK = 3
+EXIT_CONTRACT = 4
+EXIT_CACHE = 5
+
+
+class UserError(Exception):
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(UserError):
+    exit_code = EXIT_USAGE
+
+
+class NetworkError(UserError):
+    """The API could not be reached or answered with an error (exit 3)."""
+
+    exit_code = EXIT_NETWORK
+
+
+class DataContractError(UserError):
+    """The API's data broke the contract (exit 4)."""
+
+    exit_code = EXIT_CONTRACT
+
+
+class CacheError(UserError):
+    """The cache file is not ours, damaged, or cannot be written (exit 5)."""
+
+    exit_code = EXIT_CACHE

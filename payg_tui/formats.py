@@ -1,0 +1,179 @@
+"""Reports as text: `payg-report/1` JSON, CSV and human tables.
+
+Shared by the CLI and the dashboard's export, so both write the same bytes.
+Untrusted text (names, customer references) is written as data: JSON and CSV
+escape it, and the tables strip control characters so that a hostile name
+cannot move the cursor or recolour a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
+
+SCHEMA = "payg-report/1"
+CSV_FIELDS = ("kind", "id", "account_id", "name", "customer", "product", "from", "to",
+              "hours", "billed_days", "state", "amount")
+
+
+def money(value: Decimal | None, exponent: int) -> str | None:
+    return None if value is None else f"{value:.{exponent}f}"
+
+
+def line_object(line: Line, exponent: int) -> dict[str, Any]:
+    return {
+        "kind": line.kind, "id": line.id, "account_id": line.account_id, "name": line.name,
+        "customer": line.customer, "product": line.product, "from": slot_iso(line.start),
+        "to": slot_iso(line.end), "hours": line.hours, "billed_days": line.billed_days,
+        "state": line.state, "amount": money(line.amount, exponent),
+    }
+
+
+def report_object(report: PeriodReport) -> dict[str, Any]:
+    """The report as `payg-report/1` (cli.md), field for field."""
+    exp = report.provider.currency_exponent
+    return {
+        "schema": SCHEMA,
+        "period": report.period.key,
+        "timezone": report.provider.timezone,
+        "currency": report.provider.currency,
+        "status": report.status,
+        "as_of": slot_iso(report.as_of),
+        "hours_in_period": report.period.hours,
+        "hours_observed": report.hours_observed,
+        "missing_hours": report.missing_hours,
+        "lines": [line_object(line, exp) for line in report.lines],
+        "totals": {"billed": money(report.totals.billed, exp),
+                   "pending": money(report.totals.pending, exp),
+                   "estimate": money(report.totals.estimate, exp),
+                   "incomplete": report.totals.incomplete},
+        "days": [{"date": d.date, "billed": money(d.billed, exp), "accounts": d.accounts,
+                  "addons": d.addons} for d in report.days],
+        "products": [{"product": u.product, "kind": u.kind, "items": u.items, "hours": u.hours,
+                      "amount": money(u.amount, exp)} for u in report.products],
+        "warnings": list(report.warnings),
+    }
+
+
+def report_json(report: PeriodReport) -> str:
+    return json.dumps(report_object(report), indent=1, ensure_ascii=False) + "\n"
+
+
+def report_csv(report: PeriodReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    exp = report.provider.currency_exponent
+    for line in report.lines:
+        obj = line_object(line, exp)
+        writer.writerow(["" if obj[f] is None else _csv_safe(obj[f]) for f in CSV_FIELDS])
+    return out.getvalue()
+
+
+def _csv_safe(value: Any) -> Any:
+    """Keep spreadsheets from running a name as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def periods_object(summaries: list[PeriodSummary], currency: str, exponent: int,
+                   as_of: str | None) -> dict[str, Any]:
+    return {
+        "schema": "payg-periods/1",
+        "currency": currency,
+        "as_of": as_of,
+        "periods": [
+            {"period": s.period.key, "status": s.status, "hours_in_period": s.period.hours,
+             "hours_observed": s.hours_observed, "missing_hours": s.missing_hours,
+             "accounts": s.accounts, "addons": s.addons,
+             "billed": money(s.totals.billed, exponent), "pending": money(s.totals.pending, exponent),
+             "estimate": money(s.totals.estimate, exponent), "incomplete": s.totals.incomplete}
+            for s in summaries
+        ],
+    }
+
+
+# -- tables for people ----------------------------------------------------------
+
+
+def safe_text(value: str | None, width: int | None = None) -> str:
+    """Printable text: control and escape characters shown as `?`, long text cut with `…`."""
+    if value is None:
+        return "-"
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else "?" for ch in value)
+    if width is not None and len(text) > width:
+        text = text[: max(0, width - 1)] + "…"
+    return text
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+    """Aligned columns; the columns in `right` (money, counts) align right."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(headers), rule, *(fmt(r) for r in rows)])
+
+
+def report_table(report: PeriodReport) -> str:
+    exp = report.provider.currency_exponent
+    cur = report.provider.currency
+    t = report.totals
+    head = [
+        f"{safe_text(report.provider.name)} — period {report.period.key} ({report.provider.timezone}), "
+        f"{report.status}",
+        f"as of {_human_hour(report.as_of)} UTC · {report.hours_observed} of {report.period.hours} hours "
+        f"observed · {report.missing_hours} missing",
+        f"billed {money(t.billed, exp)} {cur} · pending {money(t.pending, exp)} {cur} · "
+        f"estimate for the month {money(t.estimate, exp)} {cur}"
+        + (" · INCOMPLETE (unpriced lines)" if t.incomplete else ""),
+        "",
+    ]
+    rows = [[ln.kind, safe_text(ln.id, 24), safe_text(ln.name, 32), ln.product,
+             _human_hour(ln.start), _human_hour(ln.end), str(ln.hours), str(ln.billed_days), ln.state,
+             "unpriced" if ln.amount is None else f"{money(ln.amount, exp)} {cur}"]
+            for ln in report.lines]
+    body = table(["kind", "id", "name", "product", "from (UTC)", "to (UTC)", "hours", "days", "state",
+                  "amount"], rows, right={6, 7, 9})
+    warnings = [f"warning: {safe_text(w)}" for w in report.warnings]
+    return "\n".join([*head, body, *(["", *warnings] if warnings else [])]) + "\n"
+
+
+def periods_table(summaries: list[PeriodSummary], currency: str, exponent: int) -> str:
+    rows = [[s.period.key, s.status, str(s.accounts), str(s.addons),
+             f"{money(s.totals.billed, exponent)} {currency}",
+             f"{money(s.totals.pending, exponent)} {currency}",
+             f"{money(s.totals.estimate, exponent)} {currency}" + (" *" if s.totals.incomplete else ""),
+             f"{s.hours_observed}/{s.period.hours}", str(s.missing_hours)]
+            for s in summaries]
+    text = table(["period", "status", "accounts", "add-ons", "billed", "pending", "estimate", "hours",
+                  "missing"], rows, right={2, 3, 4, 5, 6, 7, 8})
+    if any(s.totals.incomplete for s in summaries):
+        text += "\n* incomplete: some lines have no price (see `payg-tui report PERIOD`)"
+    return text + "\n"
+
+
+def _human_hour(slot: int) -> str:
+    return datetime.fromtimestamp(slot * 3600, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def age_text(seconds: float) -> str:
+    """`3 min`, `5 h`, `2 days`: how old cached data is, for people."""
+    if seconds < 90:
+        return f"{int(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"

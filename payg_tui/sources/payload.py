@@ -1,0 +1,300 @@
+"""Strict reading of the hosting API's JSON shapes (api.md) into plain data.
+
+Every source (the HTTP client, `import`, the demo generator, the Combell
+collector) goes through here, so a payload that breaks the contract is
+refused the same way everywhere: a `ContractError` naming the snapshot and
+the field. Nothing here touches the cache; callers store only what passed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from payg_tui.engine.model import EPOCH, PriceVersion, Product, Provider, Slot, slot_iso
+
+_HOUR_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
+_DECIMAL_RE = re.compile(r"\d{1,12}(\.\d{1,12})?\Z")
+_CODE_MAX = 200
+_TEXT_MAX = 10_000
+
+
+class ContractError(ValueError):
+    """A payload that breaks the API contract. `str()` is the one line to show."""
+
+    def __init__(self, where: str, field: str, problem: str) -> None:
+        self.where = where
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{where}: field {field!r}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One hourly image, reduced to what billing needs.
+
+    `packs`: account id -> service pack code. `addons`: add-on id ->
+    (account id, add-on product code). `labels`: account id -> (name, customer).
+    """
+
+    slot: Slot
+    packs: dict[str, str]
+    addons: dict[str, tuple[str, str]]
+    labels: dict[str, tuple[str, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    provider: Provider
+    products: dict[str, Product]
+    snapshots: list[Snapshot]
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__.replace("dict", "object").replace(
+        "list", "array"
+    ).replace("str", "string").replace("int", "number").replace("float", "number")
+
+
+def _need(obj: Any, key: str, kind: type, where: str, path: str) -> Any:
+    if not isinstance(obj, dict):
+        raise ContractError(where, path or "(document)", f"expected an object, got {_kind(obj)}")
+    if key not in obj:
+        raise ContractError(where, _join(path, key), "missing")
+    value = obj[key]
+    if kind is int and (type(value) is not int):
+        raise ContractError(where, _join(path, key), f"expected a number, got {_kind(value)}")
+    if kind is not int and not isinstance(value, kind):
+        want = {str: "a string", list: "an array", dict: "an object"}[kind]
+        raise ContractError(where, _join(path, key), f"expected {want}, got {_kind(value)}")
+    return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _code(value: str, where: str, path: str) -> str:
+    if not value or len(value) > _CODE_MAX or not value.isprintable():
+        raise ContractError(where, path, f"not a usable identifier: {value[:40]!r}")
+    return value
+
+
+def parse_hour(value: Any, where: str, path: str) -> Slot:
+    """An hour-aligned UTC timestamp `YYYY-MM-DDTHH:00:00Z` as a slot."""
+    if not isinstance(value, str) or not _HOUR_RE.match(value):
+        raise ContractError(where, path, f"expected an hour-aligned UTC time, got {value!r:.60}")
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=EPOCH.tzinfo)
+    except ValueError:
+        raise ContractError(where, path, f"not a real date: {value!r}") from None
+    return int((moment - EPOCH).total_seconds()) // 3600
+
+
+def parse_decimal(value: Any, where: str, path: str) -> Decimal:
+    """A money amount: a decimal string such as `"12.50"`, never a JSON number."""
+    if not isinstance(value, str) or not _DECIMAL_RE.match(value):
+        raise ContractError(where, path, f"expected a decimal string like \"12.50\", got {value!r:.60}")
+    return Decimal(value)
+
+
+def parse_provider(obj: Any, where: str = "provider") -> Provider:
+    name = _need(obj, "name", str, where, "")
+    currency = _need(obj, "currency", str, where, "")
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise ContractError(where, "currency", f"expected an ISO 4217 code, got {currency!r:.20}")
+    exponent = obj.get("currency_exponent", 2)
+    if type(exponent) is not int or not 0 <= exponent <= 6:
+        raise ContractError(where, "currency_exponent", f"expected 0 to 6, got {exponent!r:.20}")
+    timezone = obj.get("timezone", "UTC")
+    if timezone is None:
+        timezone = "UTC"
+    if not isinstance(timezone, str) or not timezone:
+        raise ContractError(where, "timezone", f"expected an IANA zone name, got {timezone!r:.40}")
+    _check_zone(timezone, where)
+    return Provider(name=name, currency=currency, currency_exponent=exponent, timezone=timezone)
+
+
+def _check_zone(name: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ContractError(where, "timezone", f"unknown time zone {name!r:.60}") from None
+
+
+def parse_products(items: Any, where: str = "products") -> dict[str, Product]:
+    if isinstance(items, dict):
+        items = _need(items, "products", list, where, "")
+    if not isinstance(items, list):
+        raise ContractError(where, "products", f"expected an array, got {_kind(items)}")
+    products: dict[str, Product] = {}
+    for i, item in enumerate(items):
+        product = _parse_product(item, where, f"products[{i}]")
+        if product.code in products:
+            raise ContractError(where, f"products[{i}].code", f"duplicate code {product.code!r}")
+        products[product.code] = product
+    return products
+
+
+def _parse_product(item: Any, where: str, path: str) -> Product:
+    code = _code(_need(item, "code", str, where, path), where, f"{path}.code")
+    kind = _need(item, "kind", str, where, path)
+    if kind not in ("service_pack", "addon"):
+        raise ContractError(where, f"{path}.kind", f"expected service_pack or addon, got {kind!r:.40}")
+    name = item.get("name", code)
+    if not isinstance(name, str):
+        raise ContractError(where, f"{path}.name", f"expected a string, got {_kind(name)}")
+    versions = []
+    for j, price in enumerate(_need(item, "prices", list, where, path)):
+        ppath = f"{path}.prices[{j}]"
+        start = parse_hour(_need(price, "effective_from", str, where, ppath), where,
+                           f"{ppath}.effective_from")
+        monthly = parse_decimal(_need(price, "monthly", str, where, ppath), where,
+                                f"{ppath}.monthly")
+        versions.append(PriceVersion(effective_from=start, monthly=monthly))
+    versions.sort(key=lambda v: v.effective_from)
+    for a, b in itertools.pairwise(versions):
+        if a.effective_from == b.effective_from:
+            raise ContractError(where, f"{path}.prices", f"two prices from {slot_iso(a.effective_from)}")
+    return Product(code=code, kind=kind, name=name, prices=tuple(versions))
+
+
+def parse_snapshot(obj: Any, where: str) -> Snapshot:
+    """One element of `snapshots`. `where` names it until its time is known."""
+    slot = parse_hour(_need(obj, "taken_at", str, where, ""), where, "taken_at")
+    where = f"snapshot {obj['taken_at']}"
+    accounts = _need(obj, "accounts", list, where, "")
+    packs: dict[str, str] = {}
+    addons: dict[str, tuple[str, str]] = {}
+    labels: dict[str, tuple[str, str | None]] = {}
+    for i, acc in enumerate(accounts):
+        # The hot loop of every import: read each field once, check types with
+        # `type() is`, and only build a precise message when something is off.
+        try:
+            acc_id = acc["id"]
+            name = acc["name"]
+            customer = acc["customer"]
+            pack = acc["pack"]
+            acc_addons = acc["addons"]
+        except (KeyError, TypeError):
+            _explain_account(acc, where, f"accounts[{i}]")
+            raise
+        if (
+            type(acc_id) is not str
+            or type(name) is not str
+            or type(pack) is not str
+            or type(acc_addons) is not list
+            or not (customer is None or type(customer) is str)
+            or not acc_id
+            or not pack
+        ):
+            _explain_account(acc, where, f"accounts[{i}]")
+        if acc_id in packs:
+            raise ContractError(where, f"accounts[{i}].id", f"duplicate account id {acc_id!r:.80}")
+        packs[acc_id] = pack
+        labels[acc_id] = (name, customer)
+        for j, add in enumerate(acc_addons):
+            try:
+                add_id = add["id"]
+                product = add["product"]
+            except (KeyError, TypeError):
+                _explain_addon(add, where, f"accounts[{i}].addons[{j}]")
+                raise
+            if type(add_id) is not str or type(product) is not str or not add_id or not product:
+                _explain_addon(add, where, f"accounts[{i}].addons[{j}]")
+            if add_id in addons:
+                raise ContractError(where, f"accounts[{i}].addons[{j}].id",
+                                    f"duplicate add-on id {add_id!r:.80}")
+            addons[add_id] = (acc_id, product)
+    return Snapshot(slot=slot, packs=packs, addons=addons, labels=labels)
+
+
+def _explain_account(acc: Any, where: str, path: str) -> None:
+    _need(acc, "id", str, where, path)
+    _need(acc, "name", str, where, path)
+    if "customer" not in acc:
+        raise ContractError(where, f"{path}.customer", "missing")
+    if acc["customer"] is not None and not isinstance(acc["customer"], str):
+        raise ContractError(where, f"{path}.customer",
+                            f"expected a string or null, got {_kind(acc['customer'])}")
+    _need(acc, "pack", str, where, path)
+    _need(acc, "addons", list, where, path)
+    for key in ("id", "pack"):
+        _code(acc[key], where, f"{path}.{key}")
+    raise ContractError(where, path, "malformed account")
+
+
+def _explain_addon(add: Any, where: str, path: str) -> None:
+    _code(_need(add, "id", str, where, path), where, f"{path}.id")
+    _code(_need(add, "product", str, where, path), where, f"{path}.product")
+    raise ContractError(where, path, "malformed add-on")
+
+
+def parse_snapshots(items: Any, where: str = "snapshots") -> Iterator[Snapshot]:
+    """Snapshots of one page or dump, each checked; strictly ascending in time."""
+    if not isinstance(items, list):
+        raise ContractError(where, "snapshots", f"expected an array, got {_kind(items)}")
+    previous: Slot | None = None
+    for i, obj in enumerate(items):
+        snap = parse_snapshot(obj, f"{where}[{i}]")
+        if previous is not None and snap.slot <= previous:
+            raise ContractError(f"snapshot {slot_iso(snap.slot)}", "taken_at",
+                                f"out of order: comes after {slot_iso(previous)}")
+        previous = snap.slot
+        yield snap
+
+
+def parse_dump(doc: Any, where: str = "dump") -> Dump:
+    """An import file: `{"provider": {...}, "products": [...], "snapshots": [...]}`.
+
+    Unlike an API page, a dump may list snapshots in any order (it may be
+    hand-assembled); two snapshots for one hour are refused.
+    """
+    if not isinstance(doc, dict):
+        raise ContractError(where, "(document)", f"expected an object, got {_kind(doc)}")
+    provider = parse_provider(_need(doc, "provider", dict, where, ""), "provider")
+    products = parse_products(_need(doc, "products", list, where, ""))
+    raw = _need(doc, "snapshots", list, where, "")
+    snapshots = [parse_snapshot(obj, f"snapshots[{i}]") for i, obj in enumerate(raw)]
+    snapshots.sort(key=lambda s: s.slot)
+    for a, b in itertools.pairwise(snapshots):
+        if a.slot == b.slot:
+            raise ContractError(f"snapshot {slot_iso(b.slot)}", "taken_at",
+                                "two snapshots for the same hour")
+    return Dump(provider=provider, products=products, snapshots=snapshots)
+
+
+def snapshot_to_api(snap: Snapshot) -> dict[str, Any]:
+    """The API's own shape of a snapshot (for dumps, the sandbox and tests)."""
+    by_account: dict[str, list[dict[str, str]]] = {acc: [] for acc in snap.packs}
+    for add_id, (acc, product) in snap.addons.items():
+        by_account.setdefault(acc, []).append({"id": add_id, "product": product})
+    return {
+        "taken_at": slot_iso(snap.slot),
+        "accounts": [
+            {"id": acc, "name": snap.labels[acc][0], "customer": snap.labels[acc][1],
+             "pack": pack, "addons": by_account.get(acc, [])}
+            for acc, pack in snap.packs.items()
+        ],
+    }
+
+
+def products_to_api(products: Iterable[Product]) -> list[dict[str, Any]]:
+    return [
+        {"code": p.code, "kind": p.kind, "name": p.name,
+         "prices": [{"effective_from": slot_iso(v.effective_from), "monthly": str(v.monthly)}
+                    for v in p.prices]}
+        for p in products
+    ]
+
+
+def provider_to_api(provider: Provider) -> dict[str, Any]:
+    return {"name": provider.name, "currency": provider.currency,
+            "currency_exponent": provider.currency_exponent, "timezone": provider.timezone}

@@ -1,0 +1,354 @@
+"""The SQLite cache: where snapshots and plans live between runs.
+
+Every write happens in one transaction (`BEGIN IMMEDIATE` ... `COMMIT`), so a
+refused payload or a killed process leaves the cache exactly as it was. A
+file that is not ours, is damaged or comes from a newer payg-tui raises
+`CacheError` (exit 5) and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from payg_tui.engine.model import (
+    AccountLabel,
+    ItemHistory,
+    Ledger,
+    PriceVersion,
+    Product,
+    Provider,
+    Run,
+    Slot,
+)
+from payg_tui.errors import CacheError
+from payg_tui.sources.payload import Snapshot
+from payg_tui.store.merge import StoredRun, rebuild
+from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    hours_added: int  # hours that had no snapshot before
+    hours_replaced: int  # hours whose snapshot was replaced
+    first: Slot | None
+    last: Slot | None
+
+
+class Store:
+    """One cache file. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    # -- opening ------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        path = Path(path)
+        _refuse_foreign_file(path)
+        if not path.exists() and not create:
+            raise CacheError(f"no cache at {path}: run `payg-tui sync` or `payg-tui import FILE` first")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as error:
+            raise CacheError(f"cannot open the cache {path}: {error}") from None
+        store = cls(path, db)
+        try:
+            store._prepare()
+        except sqlite3.DatabaseError as error:
+            db.close()
+            raise CacheError(f"the cache {path} is damaged ({error}); move it away and sync again") from None
+        except CacheError:
+            db.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        db = self._db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise CacheError(f"{self.path} is not a payg-tui cache (an SQLite file of another program); "
+                             "it was left untouched: set PAYG_TUI_CACHE_DIR to use another folder")
+        if version > SCHEMA_VERSION:
+            raise CacheError(f"the cache {self.path} was written by a newer payg-tui "
+                             f"(schema {version}, this one knows {SCHEMA_VERSION}): upgrade payg-tui")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise CacheError(f"the cache {self.path} is damaged; move it away and sync again")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        for number in range(version, SCHEMA_VERSION):
+            with self._transaction():
+                for statement in _statements(MIGRATIONS[number]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise CacheError(f"the cache {self.path} is busy or read-only ({error})") from None
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._db.execute("ROLLBACK")
+                raise CacheError(f"cannot write the cache {self.path}: {error}") from None
+
+    # -- writing ------------------------------------------------------------
+
+    def add_snapshots(self, snapshots: Iterable[Snapshot], *, provider: Provider | None = None,
+                      products: dict[str, Product] | None = None) -> IngestResult:
+        """Store snapshots (and the provider and products with them) in one transaction.
+
+        A snapshot for an hour already stored replaces it; storing the same
+        data twice changes nothing.
+        """
+        batch = _one_per_hour(snapshots)
+        try:
+            with self._transaction() as db:
+                if provider is not None:
+                    _save_provider(db, provider)
+                if products is not None:
+                    _save_products(db, products)
+                return _ingest(db, batch)
+        except sqlite3.DatabaseError as error:
+            raise CacheError(f"cannot write the cache {self.path}: {error}") from None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # -- reading ------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._query("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def provider(self) -> Provider | None:
+        row = self._query("SELECT name, currency, currency_exponent, timezone FROM provider").fetchone()
+        return None if row is None else Provider(*row)
+
+    def products(self) -> dict[str, Product]:
+        prices: dict[str, list[PriceVersion]] = {}
+        for code, start, monthly in self._query(
+                "SELECT code, effective_from, monthly FROM prices ORDER BY code, effective_from"):
+            prices.setdefault(code, []).append(PriceVersion(start, Decimal(monthly)))
+        return {
+            code: Product(code=code, kind=kind, name=name, prices=tuple(prices.get(code, ())))
+            for code, kind, name in self._query("SELECT code, kind, name FROM products")
+        }
+
+    def observed(self) -> list[tuple[Slot, Slot]]:
+        return [tuple(row) for row in self._query("SELECT first, last FROM hours ORDER BY first")]  # type: ignore[misc]
+
+    def latest_slot(self) -> Slot | None:
+        row = self._query("SELECT max(last) FROM hours").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def load_ledger(self, window: tuple[Slot, Slot] | None = None) -> Ledger:
+        """Everything the engine needs; with `window`, only runs that can matter there."""
+        provider = self.provider()
+        if provider is None:
+            raise CacheError(f"the cache {self.path} holds no data yet: "
+                             "run `payg-tui sync` or `payg-tui import FILE`")
+        observed = self.observed()
+        sql = ("SELECT i.kind, i.key, i.account_id, r.first, r.last, r.product "
+               "FROM runs r JOIN items i ON i.id = r.item")
+        params: tuple[Any, ...] = ()
+        if window is not None:
+            lo, hi = _snapshot_bounds(observed, *window)
+            sql += " WHERE r.last >= ? AND r.first <= ?"
+            params = (lo, hi)
+        sql += " ORDER BY r.item, r.first"
+        items: list[ItemHistory] = []
+        current: tuple[str, str] | None = None
+        for kind, key, account_id, first, last, product in self._query(sql, params):
+            if (kind, key) != current:
+                current = (kind, key)
+                items.append(ItemHistory(kind=kind, id=key, account_id=account_id, runs=[]))
+            items[-1].runs.append(Run(first, last, product))
+        labels = {acc: AccountLabel(name, customer)
+                  for acc, name, customer in self._query("SELECT account_id, name, customer FROM labels")}
+        return Ledger(provider=provider, products=self.products(), observed=observed,
+                      items=items, labels=labels)
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.DatabaseError as error:
+            raise CacheError(f"cannot read the cache {self.path}: {error}") from None
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as error:
+        raise CacheError(f"cannot read the cache {path}: {error.strerror}") from None
+    if head != _SQLITE_MAGIC:
+        raise CacheError(f"{path} is not a payg-tui cache (not an SQLite file); it was left untouched: "
+                         "move it away or set PAYG_TUI_CACHE_DIR to use another folder")
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _one_per_hour(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
+    """Sorted by hour; of two snapshots for one hour, the later in the batch wins."""
+    by_slot = {snap.slot: snap for snap in snapshots}
+    return [by_slot[slot] for slot in sorted(by_slot)]
+
+
+def _snapshot_bounds(observed: list[tuple[Slot, Slot]], lo: Slot, hi: Slot) -> tuple[Slot, Slot]:
+    """Widen `[lo, hi]` to the snapshots at or just outside it, so bridged gaps are seen."""
+    firsts = [a for a, _ in observed]
+    i = bisect.bisect_right(firsts, lo) - 1
+    if i >= 0:
+        _a, b = observed[i]
+        lo = min(lo, b)  # inside a run: lo itself; in the gap after it: that run's last hour
+    j = bisect.bisect_left(firsts, hi)
+    if j > 0 and observed[j - 1][1] >= hi:
+        return lo, hi
+    if j < len(observed):
+        hi = max(hi, observed[j][0])
+    return lo, hi
+
+
+def _save_provider(db: sqlite3.Connection, provider: Provider) -> None:
+    db.execute(
+        "INSERT INTO provider (id, name, currency, currency_exponent, timezone) VALUES (1, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency, "
+        "currency_exponent = excluded.currency_exponent, timezone = excluded.timezone",
+        (provider.name, provider.currency, provider.currency_exponent, provider.timezone),
+    )
+
+
+def _save_products(db: sqlite3.Connection, products: dict[str, Product]) -> None:
+    """Replace the catalogue's entries for these products; keep products no longer listed."""
+    db.executemany(
+        "INSERT INTO products (code, kind, name) VALUES (?, ?, ?) "
+        "ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+        [(p.code, p.kind, p.name) for p in products.values()],
+    )
+    db.executemany("DELETE FROM prices WHERE code = ?", [(code,) for code in products])
+    db.executemany(
+        "INSERT INTO prices (code, effective_from, monthly) VALUES (?, ?, ?)",
+        [(p.code, v.effective_from, str(v.monthly)) for p in products.values() for v in p.prices],
+    )
+
+
+def _ingest(db: sqlite3.Connection, batch: list[Snapshot]) -> IngestResult:
+    if not batch:
+        return IngestResult(0, 0, None, None)
+    stored = [tuple(row) for row in db.execute("SELECT first, last FROM hours ORDER BY first")]
+    new_slots = [snap.slot for snap in batch]
+    lo, hi = new_slots[0], new_slots[-1]
+    new_set = set(new_slots)
+    inside = [s for a, b in stored if b >= lo and a <= hi
+              for s in range(max(a, lo), min(b, hi) + 1)]
+    replaced = sum(1 for s in inside if s in new_set)
+    window = [s for s in inside if s not in new_set]
+    # The stored neighbours on each side join the window, so runs reaching into
+    # it from outside can be cut or continued.
+    before = [min(b, lo - 1) for a, b in stored if a < lo]
+    after = [max(a, hi + 1) for a, b in stored if b > hi]
+    if before:
+        window.insert(0, before[-1])
+    if after:
+        window.append(after[0])
+    first, last = min([*window[:1], lo]), max([*window[-1:], hi])
+    rows = db.execute(
+        "SELECT r.rowid, i.kind, i.key, r.product, r.first, r.last FROM runs r "
+        "JOIN items i ON i.id = r.item WHERE r.last >= ? AND r.first <= ?", (first, last)).fetchall()
+    loaded = [StoredRun(kind, key, product, a, b) for _, kind, key, product, a, b in rows]
+    runs = rebuild(window, loaded, batch)
+    db.executemany("DELETE FROM runs WHERE rowid = ?", [(row[0],) for row in rows])
+    item_ids = _save_items(db, batch, runs)
+    db.executemany("INSERT INTO runs (item, product, first, last) VALUES (?, ?, ?, ?)",
+                   [(item_ids[(r.kind, r.key)], r.product, r.first, r.last) for r in runs])
+    _save_labels(db, batch)
+    _save_hours(db, stored, new_slots)
+    return IngestResult(hours_added=len(new_set) - replaced, hours_replaced=replaced, first=lo, last=hi)
+
+
+def _latest(batch: list[Snapshot], field: str) -> dict[str, tuple[Any, Slot]]:
+    """For each key of `field`, its value in the newest snapshot of the batch that has it."""
+    found: dict[str, tuple[Any, Slot]] = {}
+    for snap in reversed(batch):
+        values = getattr(snap, field)
+        for key in values.keys() - found.keys():
+            found[key] = (values[key], snap.slot)
+    return found
+
+
+def _save_items(db: sqlite3.Connection, batch: list[Snapshot],
+                runs: list[StoredRun]) -> dict[tuple[str, str], int]:
+    accounts = _latest(batch, "packs")
+    addons = _latest(batch, "addons")
+    rows = [("account", key, key, slot) for key, (_, slot) in accounts.items()]
+    rows += [("addon", key, value[0], slot) for key, (value, slot) in addons.items()]
+    db.executemany(
+        "INSERT INTO items (kind, key, account_id, seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (kind, key) DO UPDATE SET account_id = excluded.account_id, seen = excluded.seen "
+        "WHERE excluded.seen >= items.seen", rows)
+    wanted = {(r.kind, r.key) for r in runs}
+    ids: dict[tuple[str, str], int] = {}
+    for kind, key, item_id in db.execute("SELECT kind, key, id FROM items"):
+        if (kind, key) in wanted:
+            ids[(kind, key)] = item_id
+    return ids
+
+
+def _save_labels(db: sqlite3.Connection, batch: list[Snapshot]) -> None:
+    db.executemany(
+        "INSERT INTO labels (account_id, name, customer, seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, customer = excluded.customer, "
+        "seen = excluded.seen WHERE excluded.seen >= labels.seen",
+        [(acc, label[0], label[1], slot) for acc, (label, slot) in _latest(batch, "labels").items()])
+
+
+def _save_hours(db: sqlite3.Connection, stored: list[tuple[Slot, Slot]], new_slots: list[Slot]) -> None:
+    """Rewrite the observed hours as runs of consecutive slots."""
+    points = sorted({s for a, b in stored for s in range(a, b + 1)} | set(new_slots))
+    runs: list[list[Slot]] = []
+    for slot in points:
+        if runs and runs[-1][1] == slot - 1:
+            runs[-1][1] = slot
+        else:
+            runs.append([slot, slot])
+    db.execute("DELETE FROM hours")
+    db.executemany("INSERT INTO hours (first, last) VALUES (?, ?)", runs)
