@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 
 from payg_tui import formats, locations
 from payg_tui.engine.billing import build_report, list_periods, period_keys, report_window
-from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Provider, Slot
+from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
 from payg_tui.store.cache import Store
 
@@ -76,6 +76,11 @@ class Books:
     def as_of(self) -> Slot | None:
         with self._lock:
             return self.store.latest_slot()
+
+    def products(self) -> dict[str, Product]:
+        """The product catalogue with its price versions (read-only; the account screen's rates)."""
+        with self._lock:
+            return self.store.products()
 
     def updated_at(self) -> datetime | None:
         with self._lock:

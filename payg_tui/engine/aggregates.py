@@ -14,7 +14,10 @@ from payg_tui.engine.pricing import Money, PriceBook
 
 def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
                  as_of: Slot) -> list[DayTotal]:
-    """Each local day up to `as_of`: billed cost (rounded once), running total, item counts."""
+    """Each local day up to `as_of`: billed cost (rounded once), running total, item counts.
+
+    `lines` must be sorted by kind, id and start, as reports are.
+    """
     start, end = days.starts[0], days.starts[-1]
     last_day = days.index(min(as_of, end - 1))
     # Per-slot charge rates through a difference array: O(lines + slots), not
@@ -40,30 +43,33 @@ def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
 
 
 def _active_per_day(lines: list[Line], days: Days, last_day: int) -> tuple[list[int], list[int]]:
-    """Distinct accounts and add-ons with a billed or pending slot, per day."""
-    spans: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for ln in lines:
-        if ln.state != "exempt":
-            spans[(ln.kind, ln.id)].append((days.index(ln.start), days.index(ln.end - 1)))
+    """Distinct accounts and add-ons with a billed or pending slot, per day.
+
+    Lines come sorted by kind, id and start, so one item's lines are
+    neighbours: their day spans merge in one pass, then count through a
+    difference array.
+    """
     counts = {"account": [0] * (last_day + 2), "addon": [0] * (last_day + 2)}
-    for (kind, _), ranges in spans.items():
-        diff = counts[kind]
-        for first, last in _merge(ranges):
-            diff[first] += 1
-            diff[min(last, last_day) + 1] -= 1
+    index = days.index
+    current: tuple[str, str] | None = None
+    first = last = -1
+    for ln in lines:
+        if ln.state == "exempt":
+            continue
+        a, b = index(ln.start), min(index(ln.end - 1), last_day)
+        ident = (ln.kind, ln.id)
+        if ident == current and a <= last:
+            last = max(last, b)
+            continue
+        if current is not None:
+            counts[current[0]][first] += 1
+            counts[current[0]][last + 1] -= 1
+        current, first, last = ident, a, b
+    if current is not None:
+        counts[current[0]][first] += 1
+        counts[current[0]][last + 1] -= 1
     return (list(accumulate(counts["account"]))[: last_day + 1],
             list(accumulate(counts["addon"]))[: last_day + 1])
-
-
-def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    ranges.sort()
-    merged = [ranges[0]]
-    for first, last in ranges[1:]:
-        if first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
-        else:
-            merged.append((first, last))
-    return merged
 
 
 def product_uses(lines: list[Line], products: dict[str, Product]) -> list[ProductUse]:

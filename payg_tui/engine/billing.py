@@ -8,7 +8,7 @@ and nothing else: no I/O happens here.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -151,33 +151,49 @@ def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
            labels: dict[str, AccountLabel]) -> list[Line]:
     p = ctx.period
     days = days_of(p, ctx.tz)
+    day_counts: dict[tuple[Slot, Slot], int] = {}
     zero = ctx.money.decimal(0)
+    priced = _memo(ctx)
+    reach_end = ctx.as_of + 1 if ctx.holds_as_of else None
     lines = []
     for item, seg in segs:
         start, end = max(seg.start, p.start), min(seg.end, p.end)
         state = seg.lifetime.state
-        charge = ctx.book.charge(seg.product, start, end)
-        would_cost = None if charge is None else ctx.money.amount(charge)
-        reaches = ctx.holds_as_of and end == ctx.as_of + 1
+        would_cost = priced(seg.product, start, end)
+        reaches = end == reach_end
+        billed_days = day_counts.get((start, end))
+        if billed_days is None:
+            billed_days = day_counts[(start, end)] = days.count(start, end)
         if state == "exempt":
             amount: Decimal | None = zero
             estimate: Decimal | None = zero
         else:
-            amount = would_cost
-            estimate = amount
+            amount = estimate = would_cost
             if reaches and amount is not None:
-                extended = ctx.book.charge(seg.product, start, p.end)
-                estimate = None if extended is None else ctx.money.amount(extended)
+                estimate = priced(seg.product, start, p.end)
         label = labels.get(item.account_id, _NO_LABEL)
-        lines.append(Line(
-            kind=item.kind, id=item.id, account_id=item.account_id,
-            name=label.name or item.account_id, customer=label.customer,
-            product=seg.product, start=start, end=end, hours=end - start,
-            billed_days=days.count(start, end), state=state, amount=amount,
-            would_cost=would_cost, estimate=estimate, reaches_as_of=reaches,
-            lifetime=seg.lifetime,
-        ))
+        # Positional: the field order of `Line` (kind, id, account_id, name,
+        # customer, product, start, end, hours, billed_days, state, amount,
+        # would_cost, estimate, reaches_as_of, lifetime); keywords cost more here.
+        lines.append(Line(item.kind, item.id, item.account_id, label.name or item.account_id,
+                          label.customer, seg.product, start, end, end - start,
+                          billed_days, state, amount, would_cost, estimate, reaches,
+                          seg.lifetime))
     return lines
+
+
+def _memo(ctx: _Context) -> Callable[[str, Slot, Slot], Decimal | None]:
+    """Rounded charges, remembered: most lines of a month share product, start and end."""
+    known: dict[tuple[str, Slot, Slot], Decimal | None] = {}
+
+    def priced(product: str, start: Slot, end: Slot) -> Decimal | None:
+        key = (product, start, end)
+        if key not in known:
+            charge = ctx.book.charge(product, start, end)
+            known[key] = None if charge is None else ctx.money.amount(charge)
+        return known[key]
+
+    return priced
 
 
 def _totals(lines: list[Line], money: Money) -> Totals:

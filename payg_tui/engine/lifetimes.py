@@ -11,13 +11,12 @@ each run is one segment of it (a pack change starts a new segment).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from payg_tui.engine.model import GRACE_HOURS, GraceState, ItemHistory, Lifetime, Run, Slot
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Segment:
     """A stretch of one lifetime on one product: `[start, end)` in slots."""
 
@@ -61,10 +60,14 @@ def grace_state(first: Slot, end: Slot, coverage: Coverage) -> tuple[GraceState,
     return ("pending" if ongoing else "exempt"), ongoing, pre_existing
 
 
-def segments(item: ItemHistory, coverage: Coverage) -> Iterator[Segment]:
+def segments(item: ItemHistory, coverage: Coverage) -> list[Segment]:
     """The item's segments, each carrying the lifetime it belongs to."""
-    group: list[tuple[Slot, Slot, str]] = []
     runs = item.runs
+    if len(runs) == 1:  # most items: one run, one lifetime, one segment
+        run = runs[0]
+        return _close([(run.first, run.last + 1, run.product)], coverage)
+    out: list[Segment] = []
+    group: list[tuple[Slot, Slot, str]] = []
     for index, run in enumerate(runs):
         following = runs[index + 1] if index + 1 < len(runs) else None
         end, connected = _run_end(run, following, coverage)
@@ -73,9 +76,10 @@ def segments(item: ItemHistory, coverage: Coverage) -> Iterator[Segment]:
         else:
             group.append((run.first, end, run.product))
         if not connected:
-            yield from _close(group, coverage)
+            out.extend(_close(group, coverage))
             group = []
-    yield from _close(group, coverage)
+    out.extend(_close(group, coverage))
+    return out
 
 
 def _run_end(run: Run, following: Run | None, coverage: Coverage) -> tuple[Slot, bool]:
@@ -86,12 +90,10 @@ def _run_end(run: Run, following: Run | None, coverage: Coverage) -> tuple[Slot,
     return run.last + 1, False
 
 
-def _close(group: list[tuple[Slot, Slot, str]], coverage: Coverage) -> Iterator[Segment]:
+def _close(group: list[tuple[Slot, Slot, str]], coverage: Coverage) -> list[Segment]:
     if not group:
-        return
+        return []
     first, end = group[0][0], group[-1][1]
     state, ongoing, pre_existing = grace_state(first, end, coverage)
-    lifetime = Lifetime(first=first, end=end, state=state, ongoing=ongoing,
-                        pre_existing=pre_existing)
-    for start, stop, product in group:
-        yield Segment(start=start, end=stop, product=product, lifetime=lifetime)
+    lifetime = Lifetime(first, end, state, ongoing, pre_existing)
+    return [Segment(start, stop, product, lifetime) for start, stop, product in group]

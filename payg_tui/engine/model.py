@@ -65,7 +65,7 @@ class Product:
     prices: tuple[PriceVersion, ...]  # sorted by effective_from
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the ten thousand, frozen init is slow
 class Run:
     """An item present with one product at every snapshot from `first` to `last`.
 
@@ -129,7 +129,7 @@ class Period:
         return self.end - self.start
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built by the ten thousand, frozen init is slow
 class Lifetime:
     """A maximal run of consecutive present slots of one item (billing.md 3)."""
 
@@ -149,7 +149,7 @@ class Lifetime:
         return self.first + GRACE_HOURS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a large report builds 15,000 of them
 class Line:
     kind: ItemKind
     id: str

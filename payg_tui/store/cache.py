@@ -27,7 +27,7 @@ from payg_tui.engine.model import (
     Run,
     Slot,
 )
-from payg_tui.errors import CacheError
+from payg_tui.errors import CacheError, DataContractError
 from payg_tui.sources.payload import Snapshot
 from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -143,6 +143,9 @@ class Store:
                 return _ingest(db, batch)
         except sqlite3.DatabaseError as error:
             raise CacheError(f"cannot write the cache {self.path}: {error}") from None
+        except UnicodeEncodeError as error:  # an id holding a lone surrogate: not text
+            bad = error.object[max(0, error.start - 20): error.end + 20]
+            raise DataContractError(f"an id is not valid text near {bad!r}; nothing was stored") from None
 
     def set_meta(self, key: str, value: str) -> None:
         with self._transaction() as db:
@@ -338,7 +341,17 @@ def _save_labels(db: sqlite3.Connection, batch: list[Snapshot]) -> None:
         "INSERT INTO labels (account_id, name, customer, seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, customer = excluded.customer, "
         "seen = excluded.seen WHERE excluded.seen >= labels.seen",
-        [(acc, label[0], label[1], slot) for acc, (label, slot) in _latest(batch, "labels").items()])
+        [(acc, _text(label[0]), None if label[1] is None else _text(label[1]), slot)
+         for acc, (label, slot) in _latest(batch, "labels").items()])
+
+
+def _text(value: str) -> str:
+    """Names are free text from the provider's customers: keep them storable."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
 
 
 def _save_hours(db: sqlite3.Connection, stored: list[tuple[Slot, Slot]], new_slots: list[Slot]) -> None:
