@@ -8,7 +8,7 @@ and nothing else: no I/O happens here.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from payg_tui.engine.model import (
     GRACE_HOURS,
     AccountLabel,
     BillingError,
+    GraceState,
     ItemHistory,
     Ledger,
     Line,
@@ -82,12 +83,12 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
                     if seg.start < p.end and seg.end > p.start]
     lines = _lines(ctx, all_segments, ledger.labels)
     lines.sort(key=lambda ln: (ln.kind, ln.id, ln.start))
-    totals = _totals(lines, ctx.money)
+    totals = _totals(((ln.state, ln.amount, ln.estimate) for ln in lines), ctx.money)
     days = days_of(p, tz)
     return PeriodReport(
         provider=ledger.provider,
         period=p,
-        status=_status(ctx, lines),
+        status=_status(ctx, any(ln.state == "pending" for ln in lines)),
         as_of=coverage.as_of,
         hours_observed=coverage.observed_in(p.start, p.end),
         missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
@@ -116,22 +117,30 @@ def list_periods(ledger: Ledger) -> list[PeriodSummary]:
             while i < len(periods) and periods[i].start < seg.end:
                 per_period[i].append((item, seg))
                 i += 1
-    summaries = []
-    for p, segs in zip(periods, per_period, strict=True):
-        ctx = _context(ledger, p, coverage.as_of)
-        lines = _lines(ctx, segs, ledger.labels)
-        billed_or_pending = [ln for ln in lines if ln.state != "exempt"]
-        summaries.append(PeriodSummary(
-            period=p,
-            status=_status(ctx, lines),
-            accounts=len({ln.id for ln in billed_or_pending if ln.kind == "account"}),
-            addons=len({ln.id for ln in billed_or_pending if ln.kind == "addon"}),
-            totals=_totals(lines, ctx.money),
-            hours_observed=coverage.observed_in(p.start, p.end),
-            missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
-        ))
+    summaries = [_summary(_context(ledger, p, coverage.as_of), segs, coverage)
+                 for p, segs in zip(periods, per_period, strict=True)]
     summaries.reverse()
     return summaries
+
+
+def _summary(ctx: _Context, segs: list[tuple[ItemHistory, Segment]], coverage: Coverage) -> PeriodSummary:
+    """A period's row in the period list, without building its lines."""
+    active: dict[str, set[str]] = {"account": set(), "addon": set()}
+    entries = []
+    for item, _, _, _, state, amount, _, estimate, _ in _priced(ctx, segs):
+        if state != "exempt":
+            active[item.kind].add(item.id)
+            entries.append((state, amount, estimate))
+    p = ctx.period
+    return PeriodSummary(
+        period=p,
+        status=_status(ctx, any(state == "pending" for state, _, _ in entries)),
+        accounts=len(active["account"]),
+        addons=len(active["addon"]),
+        totals=_totals(entries, ctx.money),
+        hours_observed=coverage.observed_in(p.start, p.end),
+        missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
+    )
 
 
 def _coverage(ledger: Ledger) -> Coverage:
@@ -147,23 +156,25 @@ def _context(ledger: Ledger, p: Period, as_of: Slot) -> _Context:
     return _Context(period=p, book=book, money=money, as_of=as_of, tz=ledger.provider.timezone)
 
 
-def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
-           labels: dict[str, AccountLabel]) -> list[Line]:
+_Priced = tuple[ItemHistory, Segment, Slot, Slot, GraceState, Decimal | None, Decimal | None,
+                Decimal | None, bool]
+
+
+def _priced(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]]) -> Iterator[_Priced]:
+    """Each segment cut to the period and priced (billing.md 6 to 8).
+
+    Yields (item, segment, start, end, state, amount, would_cost, estimate,
+    reaches_as_of). The one place where a line's money is decided.
+    """
     p = ctx.period
-    days = days_of(p, ctx.tz)
-    day_counts: dict[tuple[Slot, Slot], int] = {}
     zero = ctx.money.decimal(0)
     priced = _memo(ctx)
     reach_end = ctx.as_of + 1 if ctx.holds_as_of else None
-    lines = []
     for item, seg in segs:
         start, end = max(seg.start, p.start), min(seg.end, p.end)
         state = seg.lifetime.state
         would_cost = priced(seg.product, start, end)
         reaches = end == reach_end
-        billed_days = day_counts.get((start, end))
-        if billed_days is None:
-            billed_days = day_counts[(start, end)] = days.count(start, end)
         if state == "exempt":
             amount: Decimal | None = zero
             estimate: Decimal | None = zero
@@ -171,6 +182,18 @@ def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
             amount = estimate = would_cost
             if reaches and amount is not None:
                 estimate = priced(seg.product, start, p.end)
+        yield item, seg, start, end, state, amount, would_cost, estimate, reaches
+
+
+def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
+           labels: dict[str, AccountLabel]) -> list[Line]:
+    days = days_of(ctx.period, ctx.tz)
+    day_counts: dict[tuple[Slot, Slot], int] = {}
+    lines = []
+    for item, seg, start, end, state, amount, would_cost, estimate, reaches in _priced(ctx, segs):
+        billed_days = day_counts.get((start, end))
+        if billed_days is None:
+            billed_days = day_counts[(start, end)] = days.count(start, end)
         label = labels.get(item.account_id, _NO_LABEL)
         # Positional: the field order of `Line` (kind, id, account_id, name,
         # customer, product, start, end, hours, billed_days, state, amount,
@@ -196,31 +219,28 @@ def _memo(ctx: _Context) -> Callable[[str, Slot, Slot], Decimal | None]:
     return priced
 
 
-def _totals(lines: list[Line], money: Money) -> Totals:
-    billed = pending = estimate = Decimal(0)
+def _totals(entries: Iterable[tuple[GraceState, Decimal | None, Decimal | None]], money: Money) -> Totals:
+    """Sums of (state, amount, estimate) of the period's lines: rounded amounts, added."""
+    billed = pending = estimate = money.decimal(0)
     incomplete = False
-    for ln in lines:
-        if ln.state == "exempt":
+    for state, amount, line_estimate in entries:
+        if state == "exempt":
             continue
-        if ln.amount is None or ln.estimate is None:
+        if amount is None or line_estimate is None:
             incomplete = True
             continue
-        if ln.state == "billed":
-            billed += ln.amount
+        if state == "billed":
+            billed += amount
         else:
-            pending += ln.amount
-        estimate += ln.estimate
-    quantum = money.decimal(0)
-    return Totals(billed=billed.quantize(quantum), pending=pending.quantize(quantum),
-                  estimate=estimate.quantize(quantum), incomplete=incomplete)
+            pending += amount
+        estimate += line_estimate
+    return Totals(billed=billed, pending=pending, estimate=estimate, incomplete=incomplete)
 
 
-def _status(ctx: _Context, lines: list[Line]) -> PeriodStatus:
+def _status(ctx: _Context, has_pending: bool) -> PeriodStatus:
     if ctx.as_of < ctx.period.end - 1:
         return "open"
-    if any(ln.state == "pending" for ln in lines):
-        return "provisional"
-    return "closed"
+    return "provisional" if has_pending else "closed"
 
 
 def _warnings(lines: list[Line], p: Period) -> list[str]:

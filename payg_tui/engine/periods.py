@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from payg_tui.engine.model import EPOCH, BillingError, Period, Slot, slot_time
 
-_KEY_RE = re.compile(r"(\d{4})-(\d{2})\Z")
+_KEY_RE = re.compile(r"([0-9]{4})-([0-9]{2})\Z")  # ASCII digits: `\d` also takes "٢٠٢٦"
 
 
 @lru_cache(maxsize=64)
@@ -56,7 +56,8 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
 def period(key: str, tz_name: str) -> Period:
     """The period named `2026-11` in zone `tz_name`."""
     match = _KEY_RE.match(key)
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    # Years 1 to 9998: the period of 9999-12 would end in year 10000, beyond `date`.
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1 <= int(match.group(1)) <= 9998:
         raise BillingError(f"not a period: {key!r} (expected YYYY-MM, e.g. 2026-11)")
     year, month = int(match.group(1)), int(match.group(2))
     tz = zone(tz_name)
