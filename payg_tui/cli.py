@@ -11,8 +11,13 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from payg_tui.errors import UserError
+from payg_tui.errors import UsageError, UserError
+
+# Commands that can run on the built-in demo data; the others touch only the
+# user's own config or provider and refuse `--demo` rather than ignore it.
+DEMO_READY = {None, "import", "periods", "report", "sync", "sandbox"}
 
 COMMANDS = {
     "import": "importing",
@@ -26,6 +31,21 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error (cli.md)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"payg-tui: {_one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _one_line(message: str) -> str:
+    """The message with any control character (a newline or ESC from a file name, a
+    name, an SQLite message) shown escaped, so that it stays one harmless line."""
+    if message.isprintable():
+        return message
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in message)
+
+
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = False if top else argparse.SUPPRESS
     parser.add_argument("--demo", action="store_true", default=default,
@@ -35,7 +55,7 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="payg-tui",
         description="See, check and forecast your pay-as-you-use hosting bill.",
     )
@@ -54,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.demo and args.command not in DEMO_READY:
+            raise UsageError(f"--demo does not apply to `{args.command}`: demo mode never reads or "
+                             "writes your config, prices or provider")
         if args.command is None:
             from payg_tui.ui.app import run_dashboard
 
@@ -62,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         if args.debug:
             raise
-        print(f"payg-tui: {error.message}", file=sys.stderr)
+        print(f"payg-tui: {_one_line(error.message)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("payg-tui: interrupted", file=sys.stderr)

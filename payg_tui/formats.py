@@ -112,11 +112,19 @@ def layout_json(obj: dict[str, Any]) -> str:
 def report_csv(report: PeriodReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    # The writer quotes a field holding "\n" (its line terminator) but not one
+    # holding a lone "\r", which spreadsheets read as a line break: such rare
+    # rows (a hostile name) are written fully quoted.
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_FIELDS)
     exp = report.provider.currency_exponent
     for line in report.lines:
         obj = line_object(line, exp)
-        writer.writerow(["" if obj[f] is None else _csv_safe(obj[f]) for f in CSV_FIELDS])
+        cells = ["" if obj[f] is None else _csv_safe(obj[f]) for f in CSV_FIELDS]
+        if "\r" in f"{line.id}{line.account_id}{line.name}{line.customer}{line.product}":
+            quoted.writerow(cells)
+        else:
+            writer.writerow(cells)
     return out.getvalue()
 
 
@@ -149,10 +157,18 @@ def periods_object(summaries: list[PeriodSummary], currency: str, exponent: int,
 
 
 def safe_text(value: str | None, width: int | None = None) -> str:
-    """Printable text: control and escape characters shown as `?`, long text cut with `…`."""
+    """Printable text: control and escape characters shown as `?`, long text cut with `…`.
+
+    `?` replaces every "other" character (Unicode category C: controls such as
+    ESC, BEL, CR and BS; format characters such as the bidi overrides U+202E and
+    zero-width spaces; lone surrogates; unassigned code points) and the line and
+    paragraph separators U+2028/U+2029, so that text cannot move the cursor,
+    recolour the terminal, reorder a line or break it.
+    """
     if value is None:
         return "-"
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else "?" for ch in value)
+    text = value if value.isprintable() else "".join(
+        "?" if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch for ch in value)
     if width is not None and len(text) > width:
         text = text[: max(0, width - 1)] + "…"
     return text

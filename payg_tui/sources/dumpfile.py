@@ -51,12 +51,18 @@ def _read_dump(path: Path) -> Dump:
     except IsADirectoryError:
         raise UsageError(f"{path} is a folder, not a dump file") from None
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
     except json.JSONDecodeError as error:
+        if not error.doc.strip():
+            raise DataContractError(f"{path}: the file is empty, not a JSON dump") from None
         raise DataContractError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: "
                                 f"{error.msg})") from None
     except UnicodeDecodeError:
         raise DataContractError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise DataContractError(f"{path}: not a dump: its JSON is nested too deeply") from None
+    except ValueError as error:  # a number of more than 4,300 digits
+        raise DataContractError(f"{path}: not a dump: {str(error).split(';')[0]}") from None
     try:
         dump = parse_dump(document)
     except ContractError as error:

@@ -18,10 +18,15 @@ from typing import Any
 
 from payg_tui.engine.model import EPOCH, PriceVersion, Product, Provider, Slot, slot_iso
 
-_HOUR_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:00:00Z\Z")
-_DECIMAL_RE = re.compile(r"\d{1,12}(\.\d{1,12})?\Z")
+# ASCII digits only: `\d` would also take "٢٠٢٦" or "１２.５０", which int() and Decimal() accept.
+_HOUR_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z\Z")
+_DECIMAL_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?\Z")
 _CODE_MAX = 200
 _TEXT_MAX = 10_000
+# Years a timestamp may name: any real bill falls well inside, and the calendar
+# arithmetic of periods stays inside `datetime`'s range (a period of 9999-12
+# would end in year 10000).
+_YEARS = ("1970", "2999")
 
 
 class ContractError(ValueError):
@@ -61,6 +66,23 @@ def _kind(value: Any) -> str:
     ).replace("str", "string").replace("int", "number").replace("float", "number")
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """A short, one-line picture of a bad value for an error message.
+
+    Never the whole value: a 10,000-character id, a number of 5,000 digits
+    (whose `repr` raises) or an array nested 100,000 deep (whose `repr`
+    recurses) each become a few dozen characters. `repr` escapes newlines and
+    control characters, so user data cannot break the message's one line.
+    """
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("…" if len(value) > limit else "")
+    if type(value) is int and value.bit_length() > 64:
+        return f"a number of {value.bit_length()} bits"
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    return _kind(value)
+
+
 def _need(obj: Any, key: str, kind: type, where: str, path: str) -> Any:
     if not isinstance(obj, dict):
         raise ContractError(where, path or "(document)", f"expected an object, got {_kind(obj)}")
@@ -81,14 +103,16 @@ def _join(path: str, key: str) -> str:
 
 def _code(value: str, where: str, path: str) -> str:
     if not value or len(value) > _CODE_MAX or not value.isprintable():
-        raise ContractError(where, path, f"not a usable identifier: {value[:40]!r}")
+        raise ContractError(where, path, f"not a usable identifier: {_show(value, 40)}")
     return value
 
 
 def parse_hour(value: Any, where: str, path: str) -> Slot:
     """An hour-aligned UTC timestamp `YYYY-MM-DDTHH:00:00Z` as a slot."""
     if not isinstance(value, str) or not _HOUR_RE.match(value):
-        raise ContractError(where, path, f"expected an hour-aligned UTC time, got {value!r:.60}")
+        raise ContractError(where, path, f"expected an hour-aligned UTC time, got {_show(value)}")
+    if not _YEARS[0] <= value[:4] <= _YEARS[1]:
+        raise ContractError(where, path, f"year out of range ({_YEARS[0]} to {_YEARS[1]}): {value!r}")
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=EPOCH.tzinfo)
     except ValueError:
@@ -99,23 +123,23 @@ def parse_hour(value: Any, where: str, path: str) -> Slot:
 def parse_decimal(value: Any, where: str, path: str) -> Decimal:
     """A money amount: a decimal string such as `"12.50"`, never a JSON number."""
     if not isinstance(value, str) or not _DECIMAL_RE.match(value):
-        raise ContractError(where, path, f"expected a decimal string like \"12.50\", got {value!r:.60}")
+        raise ContractError(where, path, f"expected a decimal string like \"12.50\", got {_show(value)}")
     return Decimal(value)
 
 
 def parse_provider(obj: Any, where: str = "provider") -> Provider:
-    name = _need(obj, "name", str, where, "")
+    name = _storable(_need(obj, "name", str, where, ""))
     currency = _need(obj, "currency", str, where, "")
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ContractError(where, "currency", f"expected an ISO 4217 code, got {currency!r:.20}")
+        raise ContractError(where, "currency", f"expected an ISO 4217 code, got {_show(currency, 20)}")
     exponent = obj.get("currency_exponent", 2)
     if type(exponent) is not int or not 0 <= exponent <= 6:
-        raise ContractError(where, "currency_exponent", f"expected 0 to 6, got {exponent!r:.20}")
+        raise ContractError(where, "currency_exponent", f"expected 0 to 6, got {_show(exponent, 20)}")
     timezone = obj.get("timezone", "UTC")
     if timezone is None:
         timezone = "UTC"
     if not isinstance(timezone, str) or not timezone:
-        raise ContractError(where, "timezone", f"expected an IANA zone name, got {timezone!r:.40}")
+        raise ContractError(where, "timezone", f"expected an IANA zone name, got {_show(timezone, 40)}")
     _check_zone(timezone, where)
     return Provider(name=name, currency=currency, currency_exponent=exponent, timezone=timezone)
 
@@ -125,8 +149,19 @@ def _check_zone(name: str, where: str) -> None:
 
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ContractError(where, "timezone", f"unknown time zone {name!r:.60}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        raise ContractError(where, "timezone", f"unknown time zone {_show(name)}") from None
+
+
+def _storable(text: str) -> str:
+    """Free text as SQLite can store it: a lone surrogate (valid JSON, not valid
+    Unicode) becomes U+FFFD. For the rare fields (provider and product names);
+    account names get the same treatment in the store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def parse_products(items: Any, where: str = "products") -> dict[str, Product]:
@@ -138,7 +173,7 @@ def parse_products(items: Any, where: str = "products") -> dict[str, Product]:
     for i, item in enumerate(items):
         product = _parse_product(item, where, f"products[{i}]")
         if product.code in products:
-            raise ContractError(where, f"products[{i}].code", f"duplicate code {product.code!r}")
+            raise ContractError(where, f"products[{i}].code", f"duplicate code {_show(product.code)}")
         products[product.code] = product
     return products
 
@@ -147,10 +182,11 @@ def _parse_product(item: Any, where: str, path: str) -> Product:
     code = _code(_need(item, "code", str, where, path), where, f"{path}.code")
     kind = _need(item, "kind", str, where, path)
     if kind not in ("service_pack", "addon"):
-        raise ContractError(where, f"{path}.kind", f"expected service_pack or addon, got {kind!r:.40}")
+        raise ContractError(where, f"{path}.kind", f"expected service_pack or addon, got {_show(kind, 40)}")
     name = item.get("name", code)
     if not isinstance(name, str):
         raise ContractError(where, f"{path}.name", f"expected a string, got {_kind(name)}")
+    name = _storable(name)
     versions = []
     for j, price in enumerate(_need(item, "prices", list, where, path)):
         ppath = f"{path}.prices[{j}]"
@@ -197,7 +233,7 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
         ):
             _explain_account(acc, where, f"accounts[{i}]")
         if acc_id in packs:
-            raise ContractError(where, f"accounts[{i}].id", f"duplicate account id {acc_id!r:.80}")
+            raise ContractError(where, f"accounts[{i}].id", f"duplicate account id {_show(acc_id, 80)}")
         packs[acc_id] = pack
         labels[acc_id] = (name, customer)
         for j, add in enumerate(acc_addons):
@@ -211,7 +247,7 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
                 _explain_addon(add, where, f"accounts[{i}].addons[{j}]")
             if add_id in addons:
                 raise ContractError(where, f"accounts[{i}].addons[{j}].id",
-                                    f"duplicate add-on id {add_id!r:.80}")
+                                    f"duplicate add-on id {_show(add_id, 80)}")
             addons[add_id] = (acc_id, product)
     return Snapshot(slot=slot, packs=packs, addons=addons, labels=labels)
 

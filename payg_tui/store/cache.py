@@ -11,9 +11,9 @@ from __future__ import annotations
 import bisect
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,12 @@ from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# How long to wait for another payg-tui (a sync, an import) to finish writing
+# before saying the cache is busy.
+BUSY_TIMEOUT = 5.0
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_NO_ACCESS = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
+_FULL = (sqlite3.SQLITE_FULL,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +66,17 @@ class Store:
             raise CacheError(f"no cache at {path}: run `payg-tui sync` or `payg-tui import FILE` first")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except (OSError, sqlite3.Error) as error:
-            raise CacheError(f"cannot open the cache {path}: {error}") from None
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
+        except OSError as error:
+            raise CacheError(f"cannot open the cache {path}: {error.strerror or error}") from None
+        except sqlite3.Error as error:
+            raise _cache_error(path, error, "open") from None
         store = cls(path, db)
         try:
             store._prepare()
         except sqlite3.DatabaseError as error:
             db.close()
-            raise CacheError(f"the cache {path} is damaged ({error}); move it away and sync again") from None
+            raise _cache_error(path, error, "open") from None
         except CacheError:
             db.close()
             raise
@@ -110,19 +118,26 @@ class Store:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise CacheError(f"the cache {self.path} is busy or read-only ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise _cache_error(self.path, error, "write") from None
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
+                self._rollback()
+                raise _cache_error(self.path, error, "write") from None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does after some errors)."""
+        if self._db.in_transaction:
+            # The original error is the one to report; SQLite undoes the rest on close.
+            with suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
-                raise CacheError(f"cannot write the cache {self.path}: {error}") from None
 
     # -- writing ------------------------------------------------------------
 
@@ -142,31 +157,38 @@ class Store:
                     _save_products(db, products)
                 return _ingest(db, batch)
         except sqlite3.DatabaseError as error:
-            raise CacheError(f"cannot write the cache {self.path}: {error}") from None
-        except UnicodeEncodeError as error:  # an id holding a lone surrogate: not text
-            bad = error.object[max(0, error.start - 20): error.end + 20]
-            raise DataContractError(f"an id is not valid text near {bad!r}; nothing was stored") from None
+            raise _cache_error(self.path, error, "write") from None
+        except UnicodeEncodeError:  # an id holding a lone surrogate: valid JSON, not text
+            raise DataContractError(f"{_not_text(batch)}; nothing was stored") from None
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._transaction() as db:
-            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
-                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        try:
+            with self._transaction() as db:
+                db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        except sqlite3.DatabaseError as error:
+            raise _cache_error(self.path, error, "write") from None
 
     # -- reading ------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
-        row = self._query("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 
     def provider(self) -> Provider | None:
-        row = self._query("SELECT name, currency, currency_exponent, timezone FROM provider").fetchone()
+        row = self._one("SELECT name, currency, currency_exponent, timezone FROM provider")
         return None if row is None else Provider(*row)
 
     def products(self) -> dict[str, Product]:
         prices: dict[str, list[PriceVersion]] = {}
         for code, start, monthly in self._query(
                 "SELECT code, effective_from, monthly FROM prices ORDER BY code, effective_from"):
-            prices.setdefault(code, []).append(PriceVersion(start, Decimal(monthly)))
+            try:
+                amount = Decimal(monthly)
+            except (InvalidOperation, TypeError):
+                raise CacheError(f"the cache {self.path} is damaged (price {monthly!r:.40} of {code!r:.40}); "
+                                 "move it away and sync again") from None
+            prices.setdefault(code, []).append(PriceVersion(start, amount))
         return {
             code: Product(code=code, kind=kind, name=name, prices=tuple(prices.get(code, ())))
             for code, kind, name in self._query("SELECT code, kind, name FROM products")
@@ -176,7 +198,7 @@ class Store:
         return [tuple(row) for row in self._query("SELECT first, last FROM hours ORDER BY first")]  # type: ignore[misc]
 
     def latest_slot(self) -> Slot | None:
-        row = self._query("SELECT max(last) FROM hours").fetchone()
+        row = self._one("SELECT max(last) FROM hours")
         return None if row is None or row[0] is None else int(row[0])
 
     def load_ledger(self, window: tuple[Slot, Slot] | None = None) -> Ledger:
@@ -206,21 +228,68 @@ class Store:
         return Ledger(provider=provider, products=self.products(), observed=observed,
                       items=items, labels=labels)
 
-    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """All rows at once: a damaged page can fail at any row, not only the first."""
         try:
-            return self._db.execute(sql, params)
+            return self._db.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as error:
-            raise CacheError(f"cannot read the cache {self.path}: {error}") from None
+            raise _cache_error(self.path, error, "read") from None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        rows = self._query(sql, params)
+        return rows[0] if rows else None
+
+
+def _cache_error(path: Path, error: sqlite3.Error, doing: str) -> CacheError:
+    """One line for an SQLite failure, saying what the user can do about it."""
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in _BUSY or "locked" in str(error):
+        return CacheError(f"the cache {path} is busy: another payg-tui (a sync or an import) is using it; "
+                          "try again when it has finished")
+    if code in _NO_ACCESS:
+        return CacheError(f"cannot {doing} the cache {path} ({error}): check the permissions of the file "
+                          "and its folder, or set PAYG_TUI_CACHE_DIR")
+    if code in _FULL:
+        return CacheError(f"cannot {doing} the cache {path}: the disk is full")
+    if doing == "open" or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return CacheError(f"the cache {path} is damaged ({error}); move it away and sync again")
+    return CacheError(f"cannot {doing} the cache {path}: {error}")
+
+
+def _not_text(batch: list[Snapshot]) -> str:
+    """Which id of the batch SQLite could not store (the slow path of a rare refusal)."""
+    from payg_tui.engine.model import slot_iso
+
+    def bad(value: str) -> bool:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    for snap in batch:
+        where = f"snapshot {slot_iso(snap.slot)}"
+        for acc, pack in snap.packs.items():
+            if bad(acc):
+                return f"{where}: account id {acc[:40]!r} is not valid text (a lone surrogate)"
+            if bad(pack):
+                return (f"{where}: pack {pack[:40]!r} of account {acc[:40]!r} is not valid text "
+                        "(a lone surrogate)")
+        for add, (acc, product) in snap.addons.items():
+            if bad(add) or bad(product):
+                return (f"{where}: add-on {add[:40]!r} of account {acc[:40]!r} is not valid text "
+                        "(a lone surrogate)")
+    return "an identifier is not valid text (a lone surrogate)"
 
 
 def _refuse_foreign_file(path: Path) -> None:
-    if not path.exists() or path.stat().st_size == 0:
-        return
     try:
+        if not path.exists() or path.stat().st_size == 0:
+            return
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))
     except OSError as error:
-        raise CacheError(f"cannot read the cache {path}: {error.strerror}") from None
+        raise CacheError(f"cannot read the cache {path}: {error.strerror or error}") from None
     if head != _SQLITE_MAGIC:
         raise CacheError(f"{path} is not a payg-tui cache (not an SQLite file); it was left untouched: "
                          "move it away or set PAYG_TUI_CACHE_DIR to use another folder")

@@ -32,32 +32,53 @@ def rebuild(stored_slots: list[Slot], loaded: list[StoredRun], new: list[Snapsho
     sorted; `loaded` are all stored runs that touch the window.
     """
     timeline = _timeline(stored_slots, loaded, new)
-    slots = [slot for slot, _, _ in timeline]
     out: list[StoredRun] = []
-    accounts: dict[str, list] = {}  # key -> [product, first, last]
-    addons: dict[str, list] = {}
-    previous: Slot | None = None
+    accounts: dict[str, tuple[str, Slot]] = {}  # open runs: key -> (product, first)
+    addons: dict[str, tuple[str, Slot]] = {}
+    packs_before: dict[str, str] = {}
+    extras_before: dict[str, tuple[str | None, str]] = {}
+    previous: Slot = 0
     for slot, packs, extras in timeline:
-        for key, product in packs.items():
-            run = accounts.get(key)
-            if run is not None:
-                if run[2] == previous and run[0] == product:
-                    run[2] = slot
-                    continue
-                out.append(StoredRun("account", key, run[0], run[1], run[2]))
-            accounts[key] = [product, slot, slot]
-        for key, (_, product) in extras.items():
-            run = addons.get(key)
-            if run is not None:
-                if run[2] == previous and run[0] == product:
-                    run[2] = slot
-                    continue
-                out.append(StoredRun("addon", key, run[0], run[1], run[2]))
-            addons[key] = [product, slot, slot]
-        previous = slot
-    out.extend(StoredRun("account", k, r[0], r[1], r[2]) for k, r in accounts.items())
-    out.extend(StoredRun("addon", k, r[0], r[1], r[2]) for k, r in addons.items())
-    return _reattach(out, loaded, slots[0], slots[-1]) if slots else out
+        # Most hours change nothing: one dict comparison (in C) then skips the
+        # hour, since an open run's last hour is only written when it closes.
+        if packs != packs_before:
+            _step_accounts(out, accounts, packs_before, packs, slot, previous)
+        if extras != extras_before:
+            _step_addons(out, addons, extras_before, extras, slot, previous)
+        packs_before, extras_before, previous = packs, extras, slot
+    out.extend(StoredRun("account", k, product, first, previous) for k, (product, first) in accounts.items())
+    out.extend(StoredRun("addon", k, product, first, previous) for k, (product, first) in addons.items())
+    return _reattach(out, loaded, timeline[0][0], previous) if timeline else out
+
+
+def _step_accounts(out: list[StoredRun], runs: dict[str, tuple[str, Slot]], before: dict[str, str],
+                   now: dict[str, str], slot: Slot, previous: Slot) -> None:
+    for key in before.keys() - now.keys():
+        product, first = runs.pop(key)
+        out.append(StoredRun("account", key, product, first, previous))
+    for key, product in now.items():
+        run = runs.get(key)
+        if run is None:
+            runs[key] = (product, slot)
+        elif run[0] != product:
+            out.append(StoredRun("account", key, run[0], run[1], previous))
+            runs[key] = (product, slot)
+
+
+def _step_addons(out: list[StoredRun], runs: dict[str, tuple[str, Slot]],
+                 before: dict[str, tuple[str | None, str]], now: dict[str, tuple[str | None, str]],
+                 slot: Slot, previous: Slot) -> None:
+    """As for accounts; only the product splits a run (an add-on may change account)."""
+    for key in before.keys() - now.keys():
+        product, first = runs.pop(key)
+        out.append(StoredRun("addon", key, product, first, previous))
+    for key, (_, product) in now.items():
+        run = runs.get(key)
+        if run is None:
+            runs[key] = (product, slot)
+        elif run[0] != product:
+            out.append(StoredRun("addon", key, run[0], run[1], previous))
+            runs[key] = (product, slot)
 
 
 def _timeline(stored_slots: list[Slot], loaded: list[StoredRun],
