@@ -210,9 +210,11 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
     packs: dict[str, str] = {}
     addons: dict[str, tuple[str, str]] = {}
     labels: dict[str, tuple[str, str | None]] = {}
-    for i, acc in enumerate(accounts):
-        # The hot loop of every import: read each field once, check types with
-        # `type() is`, and only build a precise message when something is off.
+    attached = 0
+    for acc in accounts:
+        # The hot loop of every import and sync: read each field once, check
+        # types with `type() is`, count instead of probing for duplicates, and
+        # only work out a precise message (with indexes) when something is off.
         try:
             acc_id = acc["id"]
             name = acc["name"]
@@ -220,7 +222,7 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             pack = acc["pack"]
             acc_addons = acc["addons"]
         except (KeyError, TypeError):
-            _explain_account(acc, where, f"accounts[{i}]")
+            _explain_account(acc, where, _account_path(accounts, acc))
             raise
         if (
             type(acc_id) is not str
@@ -231,25 +233,48 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             or not acc_id
             or not pack
         ):
-            _explain_account(acc, where, f"accounts[{i}]")
-        if acc_id in packs:
-            raise ContractError(where, f"accounts[{i}].id", f"duplicate account id {_show(acc_id, 80)}")
+            _explain_account(acc, where, _account_path(accounts, acc))
         packs[acc_id] = pack
         labels[acc_id] = (name, customer)
-        for j, add in enumerate(acc_addons):
+        attached += len(acc_addons)
+        for add in acc_addons:
             try:
                 add_id = add["id"]
                 product = add["product"]
             except (KeyError, TypeError):
-                _explain_addon(add, where, f"accounts[{i}].addons[{j}]")
+                _explain_addon(add, where, _addon_path(accounts, acc, add))
                 raise
             if type(add_id) is not str or type(product) is not str or not add_id or not product:
-                _explain_addon(add, where, f"accounts[{i}].addons[{j}]")
-            if add_id in addons:
-                raise ContractError(where, f"accounts[{i}].addons[{j}].id",
-                                    f"duplicate add-on id {_show(add_id, 80)}")
+                _explain_addon(add, where, _addon_path(accounts, acc, add))
             addons[add_id] = (acc_id, product)
+    if len(packs) != len(accounts) or len(addons) != attached:
+        _explain_duplicate(accounts, where)
     return Snapshot(slot=slot, packs=packs, addons=addons, labels=labels)
+
+
+def _account_path(accounts: list[Any], acc: Any) -> str:
+    return f"accounts[{next(i for i, a in enumerate(accounts) if a is acc)}]"
+
+
+def _addon_path(accounts: list[Any], acc: Any, add: Any) -> str:
+    index = next(j for j, a in enumerate(acc["addons"]) if a is add)
+    return f"{_account_path(accounts, acc)}.addons[{index}]"
+
+
+def _explain_duplicate(accounts: list[Any], where: str) -> None:
+    """Name the first repeated account or add-on id of a snapshot."""
+    seen_accounts: set[str] = set()
+    seen_addons: set[str] = set()
+    for i, acc in enumerate(accounts):
+        if acc["id"] in seen_accounts:
+            raise ContractError(where, f"accounts[{i}].id", f"duplicate account id {_show(acc['id'], 80)}")
+        seen_accounts.add(acc["id"])
+        for j, add in enumerate(acc["addons"]):
+            if add["id"] in seen_addons:
+                raise ContractError(where, f"accounts[{i}].addons[{j}].id",
+                                    f"duplicate add-on id {_show(add['id'], 80)}")
+            seen_addons.add(add["id"])
+    raise AssertionError("a duplicate was counted but not found")  # pragma: no cover
 
 
 def _explain_account(acc: Any, where: str, path: str) -> None:
