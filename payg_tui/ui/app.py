@@ -1,0 +1,307 @@
+"""The dashboard application: state, workers, and the keys that work everywhere.
+
+Workers (threads) ask `Books` and post messages from `messages.py`; the
+handlers here own the app-wide state (`status`, `periods`, `online`,
+`sync_progress`) that screens watch. Nothing here computes money.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.worker import get_current_worker
+
+from payg_tui.books import Books, ExportFormat
+from payg_tui.engine.model import PeriodSummary, Provider, Slot
+from payg_tui.errors import NetworkError, UserError
+from payg_tui.ui import sync_job
+from payg_tui.ui.messages import (
+    ExportFinished,
+    LoadFailed,
+    PeriodsLoaded,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+)
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from payg_tui.config import Config
+    from payg_tui.sources.sync import SyncProgress
+
+PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
+
+
+def _palette() -> type[Provider]:
+    """The palette's provider, imported when the palette first opens (start-up stays lean)."""
+    from payg_tui.ui.commands import PaygCommands
+
+    return PaygCommands
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the header shows."""
+
+    provider: Provider | None = None
+    as_of: Slot | None = None
+    age: str | None = None
+
+
+class PaygApp(App[int]):
+    """payg-tui: see, check and forecast a pay-as-you-use hosting bill."""
+
+    TITLE = "payg-tui"
+    CSS_PATH = Path(__file__).with_name("payg.tcss")
+    COMMANDS: ClassVar = App.COMMANDS | {_palette}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("s", "sync", "Sync", id="sync"),
+        Binding("c", "settings", "Settings", id="settings"),
+    ]
+
+    status: reactive[Status] = reactive(Status, init=False)
+    periods: reactive[tuple[PeriodSummary, ...]] = reactive((), init=False)
+    online: reactive[str] = reactive("cache", init=False)
+    sync_progress: reactive[SyncProgress | None] = reactive(None, init=False, always_update=True)
+    syncing: reactive[bool] = reactive(False, init=False)
+    loaded: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, books: Books, *, config: Config | None = None, config_path: Path | None = None,
+                 now: Callable[[], datetime] | None = None, auto_sync: bool = True,
+                 export_dir: Path | None = None) -> None:
+        super().__init__()
+        self.books = books
+        self.config = config
+        self.config_path = config_path
+        self.now = now or (lambda: datetime.now(UTC))
+        self.auto_sync = auto_sync
+        self.export_dir = export_dir or Path.cwd()
+        self.last_export: Path | None = None
+        self._last_progress = 0.0
+        if books.source == "demo":
+            self.set_reactive(PaygApp.online, "demo")
+        elif config is None or not (config.api_url and config.api_token):
+            self.set_reactive(PaygApp.online, "no-api")
+
+    # -- start ----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from payg_tui.ui.screens.periods import PeriodsScreen
+
+        self.push_screen(PeriodsScreen())
+        self.load_periods()
+        if self.auto_sync and self.online == "cache":
+            self.start_sync(quick=True)
+        self.set_interval(60, self.load_periods)  # keeps "x min ago" honest
+
+    @work(thread=True, exclusive=True, group="periods")
+    def load_periods(self) -> None:
+        books = self.books
+        try:
+            provider = books.provider
+            periods = books.periods() if provider is not None else []
+            message = PeriodsLoaded(periods, provider, books.as_of(), books.age_text(self.now()))
+        except UserError as error:
+            self.post_message(LoadFailed("periods", error.message))
+            return
+        self.post_message(message)
+
+    @on(PeriodsLoaded)
+    def _periods_loaded(self, message: PeriodsLoaded) -> None:
+        self.status = Status(message.provider, message.as_of, message.age)
+        self.periods = tuple(message.periods)
+        self.loaded = True
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        self.loaded = True
+        self.notify(message.message, title=f"cannot load {message.what}", severity="error")
+
+    # -- sync -----------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        self.start_sync(quick=False)
+
+    def start_sync(self, *, quick: bool) -> None:
+        if self.books.source == "demo":
+            self.notify("demo data: there is no API to sync with", severity="warning")
+            return
+        if self.syncing:
+            self.notify("a sync is already running")
+            return
+        from payg_tui.config import load_config
+
+        try:
+            config = self.config or load_config(self.config_path)
+            request = sync_job.request_from(config, self.books.store.path, quick=quick)
+        except UserError as error:
+            self.online = "no-api"
+            if not quick:
+                self.notify(error.message, severity="warning")
+            return
+        self.syncing = True
+        self.online = "syncing"
+        self.sync_progress = None
+        self._run_sync(request)
+
+    @work(thread=True, exclusive=True, group="sync")
+    def _run_sync(self, request: sync_job.SyncRequest) -> None:
+        worker = get_current_worker()
+
+        def progress(update: SyncProgress) -> None:
+            moment = time.monotonic()
+            if update.retry or update.stage != "snapshots" or moment - self._last_progress >= PROGRESS_EVERY:
+                self._last_progress = moment
+                self.post_message(SyncProgressed(update))
+
+        try:
+            summary = sync_job.run(request, progress, lambda: worker.is_cancelled)
+        except UserError as error:
+            self.post_message(SyncFailed(error.message, isinstance(error, NetworkError), request.quick))
+            return
+        except Exception as error:  # an unexpected failure must not kill the dashboard
+            self.post_message(SyncFailed(f"sync failed: {type(error).__name__}: {error}", False,
+                                         request.quick))
+            return
+        self.post_message(SyncFinished(summary, request.quick))
+
+    @on(SyncProgressed)
+    def _sync_progressed(self, message: SyncProgressed) -> None:
+        if self.syncing:
+            self.sync_progress = message.progress
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        self.syncing = False
+        self.online = "live"
+        self.sync_progress = None
+        if message.summary.hours_added or not message.quick:
+            self.notify(sync_job.describe(message.summary))
+        if message.summary.hours_added:
+            self.load_periods()
+            from payg_tui.ui.screens.period import PeriodScreen
+
+            for screen in self.screen_stack:
+                if isinstance(screen, PeriodScreen):
+                    screen.reload()
+
+    @on(SyncFailed)
+    def _sync_failed(self, message: SyncFailed) -> None:
+        self.syncing = False
+        self.sync_progress = None
+        self.online = "offline"
+        prefix = "offline, showing the cache: " if message.network else ""
+        self.notify(prefix + message.message, title="sync", severity="error" if not message.quick
+                    else "warning", timeout=8)
+
+    # -- export ---------------------------------------------------------------
+
+    def default_export_path(self, key: str, fmt: ExportFormat) -> Path:
+        return self.export_dir / f"payg-{key}.{fmt}"
+
+    def action_export(self, key: str | None = None) -> None:
+        from payg_tui.ui.dialogs.export import ExportDialog, ExportRequest
+
+        if key is None:
+            key = self.focused_period()
+        if key is None:
+            self.notify("no period to export yet", severity="warning")
+            return
+        chosen = key
+
+        def done(request: ExportRequest | None) -> None:
+            if request is not None:
+                self.export_report(chosen, request.fmt, request.path)
+
+        self.push_screen(ExportDialog(chosen, self.default_export_path(chosen, "csv"),
+                                      self.default_export_path(chosen, "json")), done)
+
+    def focused_period(self) -> str | None:
+        """The period the user is looking at: the open screen's, else the highlighted row."""
+        getter = getattr(self.screen, "period_key", None)
+        key = getter() if callable(getter) else None
+        if key is None and self.periods:
+            key = self.periods[0].period.key
+        return key
+
+    @work(thread=True, group="export")
+    def export_report(self, key: str, fmt: ExportFormat, path: Path) -> None:
+        try:
+            written = self.books.export(key, fmt, path)
+        except UserError as error:
+            self.post_message(LoadFailed("export", error.message))
+            return
+        self.post_message(ExportFinished(written))
+
+    @on(ExportFinished)
+    def _exported(self, message: ExportFinished) -> None:
+        self.last_export = message.path
+        self.notify(f"exported to {message.path}", title="export", markup=False)
+
+    # -- other screens --------------------------------------------------------
+
+    def action_help(self) -> None:
+        from payg_tui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_settings(self) -> None:
+        from payg_tui.ui.screens.settings import SettingsScreen
+
+        if isinstance(self.screen, SettingsScreen):
+            return
+        self.push_screen(SettingsScreen(self.config_path))
+
+    def settings_saved(self, config: Config) -> None:
+        """The settings screen wrote the file: use it from now on (unless env overrides)."""
+        from payg_tui.config import load_config
+
+        try:
+            self.config = load_config(self.config_path)
+        except UserError as error:
+            self.notify(error.message, severity="error")
+            return
+        if self.books.source != "demo" and self.online in ("no-api", "offline"):
+            self.online = "cache"
+
+    def open_period(self, key: str) -> None:
+        from payg_tui.ui.screens.period import PeriodScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.push_screen(PeriodScreen(key))
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications are literal text: they often carry names and server words."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+
+def run_dashboard(demo: bool) -> int:
+    """`payg-tui` without a command: the cache (and the API) or the demo."""
+    from payg_tui.config import load_config
+
+    if demo:
+        with Books.open_demo() as books:
+            PaygApp(books, auto_sync=False).run()
+        return 0
+    config = load_config()
+    with Books.open_cache(create=True) as books:
+        PaygApp(books, config=config).run()
+    return 0

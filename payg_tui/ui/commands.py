@@ -1,0 +1,58 @@
+"""The command palette (ctrl+p): what can be done from where the user is.
+
+Context-aware: on a period screen its tabs and its export come first; from
+anywhere, every period, sync, export, settings, help and the themes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from payg_tui.ui.app import PaygApp
+
+Command = tuple[str, str, Callable[[], object]]  # (title, help, callback)
+
+
+class PaygCommands(Provider):
+    def _commands(self) -> Iterator[Command]:
+        app: PaygApp = self.app  # type: ignore[assignment]
+        screen = self.screen
+        context = getattr(screen, "commands", None)
+        if callable(context):
+            yield from context()
+        for summary in app.periods:
+            key = summary.period.key
+            yield (f"Open period {key}", f"{summary.status}: estimate {summary.totals.estimate}",
+                   partial(app.open_period, key))
+        yield ("Sync now", "fetch new hours from the API into the cache", app.action_sync)
+        current = app.focused_period()
+        if current is not None:
+            yield (f"Export {current}…", "write the report as CSV or JSON",
+                   partial(app.action_export, current))
+        for summary in app.periods:
+            if summary.period.key != current:
+                yield (f"Export {summary.period.key}…", "write the report as CSV or JSON",
+                       partial(app.action_export, summary.period.key))
+        yield ("Settings", "API URL and token", app.action_settings)
+        yield ("Help: keys", "every key binding of this screen", app.action_help)
+        for name in sorted(app.available_themes):
+            if name != app.theme:
+                yield (f"Theme: {name}", "change the colours", partial(setattr, app, "theme", name))
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            if title.startswith("Theme: "):
+                continue
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

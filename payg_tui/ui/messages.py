@@ -1,0 +1,58 @@
+"""The messages workers post; handlers on the app and screens own all UI state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from payg_tui.engine.model import PeriodReport, PeriodSummary, Product, Provider, Slot
+
+if TYPE_CHECKING:
+    from payg_tui.sources.sync import SyncProgress, SyncSummary
+
+
+@dataclass
+class PeriodsLoaded(Message):
+    periods: list[PeriodSummary]
+    provider: Provider | None
+    as_of: Slot | None
+    age: str | None
+
+
+@dataclass
+class ReportLoaded(Message):
+    report: PeriodReport
+    products: dict[str, Product]
+    seconds: float
+
+
+@dataclass
+class LoadFailed(Message):
+    what: str
+    message: str
+
+
+@dataclass
+class SyncProgressed(Message):
+    progress: SyncProgress
+
+
+@dataclass
+class SyncFinished(Message):
+    summary: SyncSummary
+    quick: bool
+
+
+@dataclass
+class SyncFailed(Message):
+    message: str
+    network: bool
+    quick: bool
+
+
+@dataclass
+class ExportFinished(Message):
+    path: Path

@@ -1,0 +1,136 @@
+"""Drill-downs: one account's timeline in the period, and one customer's lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+
+from payg_tui.engine.model import Line, PeriodReport, Product
+from payg_tui.ui.display import amount, plain, rate, rule, when
+from payg_tui.ui.screens.base import FilterInput, TableScreen
+from payg_tui.ui.widgets.columns import line_columns, timeline_columns
+from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.widgets.table import VirtualTable
+
+
+def _total(lines: list[Line], field: str) -> Decimal:
+    values = [getattr(ln, field) for ln in lines]
+    return sum((v for v in values if v is not None), start=Decimal(0))
+
+
+class AccountScreen(TableScreen):
+    """Each pack segment and add-on of one account, with the rule that applied."""
+
+    def __init__(self, report: PeriodReport, account_id: str, products: dict[str, Product]) -> None:
+        super().__init__()
+        self.report = report
+        self.account_id = account_id
+        self.products = products
+        self.lines = sorted((ln for ln in report.lines if ln.account_id == account_id),
+                            key=lambda ln: (ln.kind != "account", ln.start, ln.id))
+
+    def period_key(self) -> str | None:
+        return self.report.period.key
+
+    def compose(self) -> ComposeResult:
+        provider = self.report.provider
+        yield DashboardHeader(id="header")
+        yield Static(self._title(), id="summary")
+        yield VirtualTable(timeline_columns(provider.currency_exponent, provider.timezone, self.products),
+                           empty="no lines for this account", id="timeline")
+        yield Static("", id="detail")
+        yield Static(Text(f"times in {provider.timezone}; rate = the product's monthly price; "
+                          "a line's amount is its hours' share of that price, rounded once"),
+                     id="footnote")
+        yield FilterInput(placeholder="filter lines…", id="filter")
+        yield SyncBar(id="sync-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterInput).display = False
+        table = self.query_one("#timeline", VirtualTable)
+        table.set_rows(self.lines)
+        table.focus()
+
+    @on(VirtualTable.Highlighted, "#timeline")
+    def _highlighted(self, event: VirtualTable.Highlighted) -> None:
+        self.query_one("#detail", Static).update(self.explain(event.row))
+
+    def explain(self, line: Line | None) -> Text:
+        """The highlighted line in full: when, how long, at what rate, and the rule."""
+        if line is None:
+            return Text("")
+        provider = self.report.provider
+        exp, tz = provider.currency_exponent, provider.timezone
+        text = Text()
+        text.append_text(plain(line.id, 30))
+        text.append(f" {line.kind} ")
+        text.append_text(plain(line.product, 30))
+        text.append(f": {when(line.start, tz)} to {when(line.end, tz)}, {line.hours} h"
+                    f" at {rate(self.products.get(line.product), line, exp)}"
+                    f" = {amount(line.amount, exp)} {provider.currency}\n")
+        text.append(rule(line, tz), style="bold")
+        return text
+
+    def _title(self) -> Text:
+        exp, cur = self.report.provider.currency_exponent, self.report.provider.currency
+        account = next((ln for ln in self.lines if ln.kind == "account"), None)
+        first = account or (self.lines[0] if self.lines else None)
+        text = Text()
+        text.append_text(plain(first.name if first else self.account_id, 60))
+        text.stylize("bold")
+        text.append("  ")
+        text.append_text(plain(self.account_id, 30))
+        if first is not None:
+            text.append("  customer ")
+            text.append_text(plain(first.customer, 30))
+        text.append(f"\n{self.report.period.key}: billed {amount(_total(self.lines, 'amount'), exp)} {cur}"
+                    f" · estimate {amount(_total(self.lines, 'estimate'), exp)} {cur}"
+                    f" · {len(self.lines)} line{'s' if len(self.lines) != 1 else ''}")
+        if any(ln.amount is None and ln.state != "exempt" for ln in self.lines):
+            text.append(" · some lines are unpriced", style="bold")
+        return text
+
+
+class CustomerScreen(TableScreen):
+    """Every line billed to one customer reference, to re-bill a client."""
+
+    def __init__(self, report: PeriodReport, customer: str | None, products: dict[str, Product]) -> None:
+        super().__init__()
+        self.report = report
+        self.customer = customer
+        self.products = products
+        self.lines = [ln for ln in report.lines if ln.customer == customer]
+
+    def period_key(self) -> str | None:
+        return self.report.period.key
+
+    def compose(self) -> ComposeResult:
+        exp, cur = self.report.provider.currency_exponent, self.report.provider.currency
+        title = Text("customer ")
+        title.append_text(plain(self.customer) if self.customer is not None else Text("(none)"))
+        title.stylize("bold")
+        title.append(f"  {self.report.period.key}: billed {amount(_total(self.lines, 'amount'), exp)} {cur}"
+                     f" · estimate {amount(_total(self.lines, 'estimate'), exp)} {cur}")
+        yield DashboardHeader(id="header")
+        yield Static(title, id="summary")
+        yield VirtualTable(line_columns(exp, kind="account"), empty="no lines", id="customer-lines")
+        yield FilterInput(placeholder="filter lines…", id="filter")
+        yield SyncBar(id="sync-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterInput).display = False
+        table = self.query_one("#customer-lines", VirtualTable)
+        table.set_rows(self.lines)
+        table.focus()
+
+    @on(VirtualTable.Selected)
+    def _open(self, event: VirtualTable.Selected) -> None:
+        row: Any = event.row
+        self.app.push_screen(AccountScreen(self.report, row.account_id, self.products))

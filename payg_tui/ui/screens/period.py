@@ -1,0 +1,294 @@
+"""One billing period: the summary and a tab per way of looking at it.
+
+The report is built on a worker thread (`Books.report`); the screen paints
+at once with a loading indicator and fills its tables when it arrives.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+
+from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
+from payg_tui.errors import UserError
+from payg_tui.ui.display import amount, coverage, plain, signed, when
+from payg_tui.ui.messages import LoadFailed, ReportLoaded
+from payg_tui.ui.screens.base import FilterInput, TableScreen
+from payg_tui.ui.widgets.columns import (
+    customer_columns,
+    day_columns,
+    line_columns,
+    not_billed_columns,
+    product_columns,
+)
+from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.widgets.table import VirtualTable
+
+if TYPE_CHECKING:
+    from payg_tui.ui.commands import Command
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("accounts", "Accounts"),
+    ("addons", "Add-ons"),
+    ("packs", "Packs"),
+    ("days", "Days"),
+    ("not-billed", "Not billed"),
+    ("customers", "Customers"),
+    ("quality", "Quality"),
+)
+ROUNDING_NOTE = ("Each day is rounded on its own, so the days can add up to a few cents more or less "
+                 "than the period's billed total.")
+
+
+class PeriodScreen(TableScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("right_square_bracket", "tab(1)", "Next tab", id="next-tab"),
+        Binding("left_square_bracket", "tab(-1)", "Previous tab", show=False, id="prev-tab"),
+        Binding("r", "reload", "Reload", show=False, id="reload"),
+    ]
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+        self.report: PeriodReport | None = None
+        self.products: dict[str, Product] = {}
+        self.load_seconds: float | None = None
+
+    def period_key(self) -> str | None:
+        return self.key
+
+    def compose(self) -> ComposeResult:
+        yield DashboardHeader(id="header")
+        yield Static(Text(f"{self.key} · loading…"), id="summary")
+        with TabbedContent(id="tabs"):
+            with TabPane("Accounts", id="accounts"):
+                yield VirtualTable(line_columns(2, kind="account"), empty="no account lines",
+                                   id="accounts-table")
+            with TabPane("Add-ons", id="addons"):
+                yield VirtualTable(line_columns(2, kind="addon"), empty="no add-on lines", id="addons-table")
+            with TabPane("Packs", id="packs"):
+                yield VirtualTable(product_columns(2), empty="nothing billed", id="packs-table")
+            with TabPane("Days", id="days"), Vertical():
+                yield Sparkline([], id="days-spark")
+                yield Static(ROUNDING_NOTE, id="days-note", markup=False)
+                yield VirtualTable(day_columns(2, 0), empty="no days yet", id="days-table")
+            with TabPane("Not billed", id="not-billed"), Vertical():
+                yield Static("", id="not-billed-note", markup=False)
+                yield VirtualTable(not_billed_columns(2, "UTC"), empty="every line is billed",
+                                   id="not-billed-table")
+            with TabPane("Customers", id="customers"):
+                yield VirtualTable(customer_columns(2), empty="no customers", id="customers-table")
+            with TabPane("Quality", id="quality"), VerticalScroll(id="quality-scroll"):
+                yield Static("", id="quality-text")
+        yield FilterInput(placeholder="filter this tab…", id="filter")
+        yield SyncBar(id="sync-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterInput).display = False
+        self.query_one("#tabs").loading = True
+        self.reload()
+
+    def reload(self) -> None:
+        self._load(self.key)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="report")
+    def _load(self, key: str) -> None:
+        started = time.perf_counter()
+        books = self.payg.books
+        try:
+            report = books.report(key)
+            products = books.products()
+        except UserError as error:
+            self.post_message(LoadFailed(f"period {key}", error.message))
+            return
+        self.post_message(ReportLoaded(report, products, time.perf_counter() - started))
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        message.stop()
+        self.query_one("#tabs").loading = False
+        self.payg.notify(message.message, title=f"cannot load {message.what}", severity="error")
+
+    @on(ReportLoaded)
+    def _loaded(self, message: ReportLoaded) -> None:
+        message.stop()
+        self.report, self.products, self.load_seconds = message.report, message.products, message.seconds
+        self._fill(message.report)
+        self.query_one("#tabs").loading = False
+        self.active_table_focus()
+
+    # -- filling --------------------------------------------------------------
+
+    def _fill(self, report: PeriodReport) -> None:
+        exp = report.provider.currency_exponent
+        tz = report.provider.timezone
+        self.query_one("#summary", Static).update(self._summary(report))
+        accounts = [ln for ln in report.lines if ln.kind == "account"]
+        addons = [ln for ln in report.lines if ln.kind == "addon"]
+        not_billed = [ln for ln in report.lines if ln.state != "billed"]
+        self._table("accounts").set_columns(line_columns(exp, kind="account"))
+        self._table("accounts").set_rows(accounts)
+        self._table("addons").set_columns(line_columns(exp, kind="addon"))
+        self._table("addons").set_rows(addons)
+        self._table("packs").set_columns(product_columns(exp))
+        self._table("packs").set_rows(report.products)
+        largest = max((d.billed for d in report.days), default=0)
+        self._table("days").set_columns(day_columns(exp, largest))  # type: ignore[arg-type]
+        self._table("days").set_rows(report.days)
+        scale = 10 ** exp
+        self.query_one("#days-spark", Sparkline).data = [int(d.billed * scale) for d in report.days]
+        self._table("not-billed").set_columns(not_billed_columns(exp, tz))
+        self._table("not-billed").set_rows(not_billed)
+        self.query_one("#not-billed-note", Static).update(self._not_billed_note(report, not_billed))
+        self._table("customers").set_columns(customer_columns(exp))
+        self._table("customers").set_rows(report.customers)
+        self.query_one("#quality-text", Static).update(self._quality(report))
+        pane_labels = {
+            "accounts": f"Accounts {len({ln.id for ln in accounts})}",
+            "addons": f"Add-ons {len({ln.id for ln in addons})}",
+            "not-billed": f"Not billed {len(not_billed)}",
+            "quality": "Quality" + (" !" if report.missing or report.warnings or report.totals.incomplete
+                                  else ""),
+        }
+        tabs = self.query_one(TabbedContent)
+        for pane_id, label in pane_labels.items():
+            tabs.get_tab(pane_id).label = label  # type: ignore[assignment]
+
+    def _table(self, pane: str) -> VirtualTable[Any]:
+        return self.query_one(f"#{pane}-table", VirtualTable)
+
+    def previous_summary(self) -> PeriodSummary | None:
+        periods = list(self.payg.periods)
+        for i, summary in enumerate(periods):
+            if summary.period.key == self.key and i + 1 < len(periods):
+                return periods[i + 1]
+        return None
+
+    def _summary(self, report: PeriodReport) -> Text:
+        exp, cur = report.provider.currency_exponent, report.provider.currency
+        t = report.totals
+        text = Text()
+        text.append(f"{report.period.key} ", style="bold")
+        text.append(f"{report.status}", style="italic")
+        text.append(f" · billed so far {amount(t.billed, exp)} · pending {amount(t.pending, exp)} · ")
+        text.append("estimate for the month " if report.status == "open" else "total ")
+        text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
+        previous = self.previous_summary()
+        if previous is not None:
+            diff = t.estimate - previous.totals.estimate
+            text.append(f" · vs {previous.period.key}: {signed(diff, exp)}")
+            if previous.totals.estimate:
+                share = diff * 100 / previous.totals.estimate
+                text.append(f" ({signed(share, 1)}%)")
+        text.append(f" · {coverage(report.hours_observed, report.period.hours)} observed, "
+                    f"{report.missing_hours} missing")
+        if t.incomplete:
+            text.append(" · INCOMPLETE: some lines have no price (see Data quality)", style="bold")
+        return text
+
+    def _not_billed_note(self, report: PeriodReport, lines: list[Line]) -> Text:
+        exp, cur = report.provider.currency_exponent, report.provider.currency
+        pending = [ln for ln in lines if ln.state == "pending"]
+        exempt = [ln for ln in lines if ln.state == "exempt"]
+        saved = sum((ln.would_cost for ln in exempt if ln.would_cost is not None), start=Decimal(0))
+        text = Text()
+        text.append(f"{len(exempt)} free (deleted before 48 h, saved {amount(saved, exp)} {cur}); ")
+        text.append(f"{len(pending)} pending: still under 48 h, free if deleted before their deadline "
+                    f"({report.provider.timezone}).")
+        return text
+
+    def _quality(self, report: PeriodReport) -> Text:
+        tz = report.provider.timezone
+        text = Text()
+        text.append("Coverage\n", style="bold")
+        text.append(f"  {report.hours_observed} of {report.period.hours} hours observed "
+                    f"(as of {when(report.as_of, tz)} {tz}), {report.missing_hours} missing\n\n")
+        text.append("Missing hours\n", style="bold")
+        if not report.missing:
+            text.append("  none: every hour of the period up to now has a snapshot\n")
+        for first, last in report.missing:
+            hours = last - first + 1
+            text.append(f"  {when(first, tz)} to {when(last + 1, tz)}  ({hours} h; bridged when "
+                        "an item is present on both sides)\n")
+        text.append("\nUnpriced products\n", style="bold")
+        unpriced = sorted({ln.product for ln in report.lines if ln.amount is None and ln.state != "exempt"})
+        if not unpriced:
+            text.append("  none: every billed and pending line has a price\n")
+        for code in unpriced:
+            text.append("  ")
+            text.append_text(plain(code, 60))
+            text.append(" has no price in force: its lines are left out of the totals\n")
+        text.append("\nWarnings\n", style="bold")
+        if not report.warnings:
+            text.append("  none\n")
+        for warning in report.warnings:
+            text.append("  • ")
+            text.append_text(plain(warning))
+            text.append("\n")
+        return text
+
+    # -- navigation -----------------------------------------------------------
+
+    def active_table(self) -> VirtualTable[Any] | None:
+        pane = self.query_one(TabbedContent).active
+        if not pane:
+            return None
+        tables = list(self.query_one(f"#{pane}", TabPane).query(VirtualTable))
+        return tables[0] if tables else None
+
+    def active_table_focus(self) -> None:
+        table = self.active_table()
+        if table is not None:
+            table.focus()
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [pane_id for pane_id, _ in TABS]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        self.show_tab(ids[(current + step) % len(ids)])
+
+    def show_tab(self, pane_id: str) -> None:
+        self.query_one(FilterInput).display = False
+        self.query_one(TabbedContent).active = pane_id
+        self.active_table_focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.query_one(FilterInput).display = False
+        self.call_after_refresh(self.active_table_focus)
+
+    @on(VirtualTable.Selected)
+    def _selected(self, event: VirtualTable.Selected) -> None:
+        if self.report is None:
+            return
+        row = event.row
+        if isinstance(row, Line):
+            from payg_tui.ui.screens.account import AccountScreen
+
+            self.app.push_screen(AccountScreen(self.report, row.account_id, self.products))
+        elif isinstance(row, CustomerUse):
+            from payg_tui.ui.screens.account import CustomerScreen
+
+            self.app.push_screen(CustomerScreen(self.report, row.customer, self.products))
+
+    def commands(self) -> list[Command]:
+        found: list[Command] = [(f"Show tab: {label}", f"period {self.key}",
+                                 lambda pane=pane_id: self.show_tab(pane)) for pane_id, label in TABS]
+        table = self.active_table()
+        if table is not None:
+            for label in table.visible_labels:
+                found.append((f"Sort by {label}", "again to reverse",
+                              lambda t=table, name=label: t.sort_by(name)))
+        return found

@@ -1,0 +1,104 @@
+"""Home: one row per billing period, the open month's estimate on top."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+
+from payg_tui.engine.model import PeriodSummary
+from payg_tui.ui.display import amount, coverage
+from payg_tui.ui.screens.base import FilterInput, TableScreen
+from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.widgets.table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from payg_tui.ui.commands import Command
+
+STATUS_TONE = {"open": "vtable--good", "provisional": "vtable--warn", "closed": None}
+
+
+def period_columns(exponent: int) -> list[Column[PeriodSummary]]:
+    def money(get: Any) -> Any:
+        return lambda s: amount(get(s), exponent) + (" *" if s.totals.incomplete else "")
+
+    return [
+        Column("period", lambda s: s.period.key, lambda s: s.period.key, width=7,
+               search=lambda s: s.period.key),
+        Column("status", lambda s: s.status, lambda s: s.status, width=11,
+               search=lambda s: s.status, tone=lambda s: STATUS_TONE[s.status]),
+        Column("accts", lambda s: str(s.accounts), lambda s: s.accounts, width=5, align="right"),
+        Column("add-ons", lambda s: str(s.addons), lambda s: s.addons, width=7, align="right"),
+        Column("billed", money(lambda s: s.totals.billed), lambda s: s.totals.billed, width=9,
+               align="right"),
+        Column("pending", money(lambda s: s.totals.pending), lambda s: s.totals.pending, width=8,
+               align="right"),
+        Column("estimate", money(lambda s: s.totals.estimate), lambda s: s.totals.estimate, width=9,
+               align="right"),
+        Column("hours", lambda s: coverage(s.hours_observed, s.period.hours),
+               lambda s: s.hours_observed, width=7, align="right", drop=1),
+        Column("miss", lambda s: str(s.missing_hours), lambda s: s.missing_hours, width=4,
+               align="right", tone=lambda s: "vtable--bad" if s.missing_hours else "vtable--muted",
+               drop=2),
+    ]
+
+
+class PeriodsScreen(TableScreen):
+    """The period list."""
+
+    def compose(self) -> ComposeResult:
+        yield DashboardHeader(id="header")
+        yield Static(id="headline")
+        yield VirtualTable(period_columns(2), empty="no periods yet: press s to sync", id="periods")
+        yield FilterInput(placeholder="filter periods…", id="filter")
+        yield SyncBar(id="sync-bar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(FilterInput).display = False
+        self.watch(self.payg, "periods", self._show, init=True)
+        self.query_one("#periods", VirtualTable).focus()
+
+    def _show(self, periods: tuple[PeriodSummary, ...]) -> None:
+        table: VirtualTable[PeriodSummary] = self.query_one("#periods", VirtualTable)
+        provider = self.payg.status.provider
+        exponent = provider.currency_exponent if provider else 2
+        if exponent != 2:
+            table.set_columns(period_columns(exponent))
+        table.set_rows(list(periods))
+        self.query_one("#headline", Static).update(self._headline(periods))
+
+    def _headline(self, periods: tuple[PeriodSummary, ...]) -> Text:
+        provider = self.payg.status.provider
+        if not periods or provider is None:
+            loading = not self.payg.loaded
+            return Text("loading…" if loading else "no data in the cache yet: press s to sync, "
+                        "c to set the API, or run `payg-tui import FILE`")
+        exp, cur = provider.currency_exponent, provider.currency
+        latest = periods[0]
+        t = latest.totals
+        text = Text()
+        label = "estimate for the month" if latest.status == "open" else "total"
+        text.append(f"{latest.period.key} {latest.status} · {label} ")
+        text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
+        text.append(f" · billed so far {amount(t.billed, exp)} · pending {amount(t.pending, exp)}")
+        if t.incomplete:
+            text.append(" · INCOMPLETE: unpriced lines", style="bold")
+        return text
+
+    def period_key(self) -> str | None:
+        row = self.query_one("#periods", VirtualTable).current
+        return row.period.key if isinstance(row, PeriodSummary) else None
+
+    @on(VirtualTable.Selected, "#periods")
+    def _open(self, event: VirtualTable.Selected) -> None:
+        self.payg.open_period(event.row.period.key)
+
+    def commands(self) -> list[Command]:
+        key = self.period_key()
+        if key is None:
+            return []
+        return [(f"Open highlighted period {key}", "Enter", lambda: self.payg.open_period(key))]

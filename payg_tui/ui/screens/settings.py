@@ -1,0 +1,108 @@
+"""`c`: the API URL and token, validated, saved to config.toml (tomli-w, 0600)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from payg_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from payg_tui.config import Config
+    from payg_tui.ui.app import PaygApp
+
+
+class SettingsScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("ctrl+s", "save", "Save", id="save"),
+    ]
+
+    def __init__(self, config_path: Path | None = None) -> None:
+        super().__init__()
+        self.config_path = config_path
+        self.config: Config | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="settings-box"):
+            yield Label("Settings", id="settings-title")
+            yield Static("", id="settings-where", markup=False)
+            yield Label("API URL (https://…, or http:// on 127.0.0.1)")
+            yield Input(placeholder="https://api.host.example/payg", id="api-url")
+            yield Label("API token (hidden; leave empty to keep the saved one)")
+            yield Input(password=True, id="api-token")
+            yield Static("", id="settings-error", markup=False)
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save", variant="primary", id="settings-save")
+                yield Button("Back", id="settings-back")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        from payg_tui import locations
+        from payg_tui.config import load_config, mask
+
+        try:
+            self.config = load_config(self.config_path, apply_env=False)
+        except UserError as error:
+            self._error(error.message)
+            return
+        path = self.config.path or self.config_path or locations.config_path()
+        notes = [f"file: {path}"]
+        for variable in ("PAYG_API_URL", "PAYG_API_TOKEN"):
+            if os.environ.get(variable):
+                notes.append(f"{variable} is set and overrides the file")
+        self.query_one("#settings-where", Static).update("\n".join(notes))
+        self.query_one("#api-url", Input).value = self.config.api_url or ""
+        token = self.query_one("#api-token", Input)
+        token.placeholder = f"saved: {mask(self.config.api_token)}"
+        self.query_one("#api-url", Input).focus()
+
+    def _error(self, message: str) -> None:
+        self.query_one("#settings-error", Static).update(Text(message))
+        if message:
+            self.app.notify(message, severity="error")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#settings-save")
+    def action_save(self) -> None:
+        from payg_tui.config import save_config, validate
+
+        if self.config is None:
+            return
+        url = self.query_one("#api-url", Input).value.strip()
+        token = self.query_one("#api-token", Input).value.strip()
+        try:
+            config = self.config
+            config = config.with_value("api.url", url) if url else _without(config, "api_url")
+            if token:
+                validate("api.token", token)
+                config = config.with_value("api.token", token)
+            path = save_config(config, self.config_path)
+        except UserError as error:
+            self._error(error.message)
+            return
+        self.config = config
+        self._error("")
+        self.query_one("#api-token", Input).value = ""
+        app: PaygApp = self.app  # type: ignore[assignment]
+        app.settings_saved(config)
+        app.notify(f"settings saved to {path}")
+
+    @on(Button.Pressed, "#settings-back")
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _without(config: Config, attribute: str) -> Config:
+    from dataclasses import replace
+
+    return replace(config, **{attribute: None})

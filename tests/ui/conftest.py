@@ -1,0 +1,64 @@
+"""Fixtures for the dashboard tests: the pinned demo, a worked-example cache, a sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from payg_tui.books import Books
+from tests.ui.snapshot_app import FIXED_NOW, make_app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "worked-example.json"
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's config or cache; no API from the environment."""
+    monkeypatch.setenv("PAYG_TUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("PAYG_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PAYG_API_URL", raising=False)
+    monkeypatch.delenv("PAYG_API_TOKEN", raising=False)
+
+
+@pytest.fixture(scope="session")
+def demo_books() -> Iterator[Books]:
+    books = Books.open_demo(now=FIXED_NOW)
+    yield books
+    books.close()
+
+
+@pytest.fixture
+def demo_app(demo_books: Books, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return make_app(demo_books, export_dir=tmp_path)
+
+
+@pytest.fixture
+def example_cache(tmp_path: Path) -> Path:
+    from payg_tui.sources.dumpfile import import_dump
+
+    path = tmp_path / "example.sqlite3"
+    import_dump(EXAMPLE, cache=path)
+    return path
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Let workers finish and their messages be handled (no sleeping)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(pilot: Pilot[object]) -> str:
+    """What the terminal shows, as plain text (one line per row)."""
+    strips = pilot.app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def screen_words(pilot: Pilot[object]) -> str:
+    """The screen's text with line breaks and runs of spaces made single spaces (for wrapped text)."""
+    return " ".join(screen_text(pilot).split())

@@ -1,0 +1,49 @@
+"""SVG snapshots of the main screens at 80x24 and 120x36, demo data, clock frozen.
+
+Update with `pytest tests/ui/test_snapshots.py --snapshot-update` after a deliberate change,
+and look at the report pytest-textual-snapshot writes before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from payg_tui.books import Books
+from tests.ui.conftest import settle
+from tests.ui.snapshot_app import make_app
+
+SIZES = [(80, 24), (120, 36)]
+
+
+def steps(*keys: str, tab: str | None = None) -> Callable[[Pilot[object]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            if key == "enter":  # may start a worker (a report) that the next key needs
+                await settle(pilot)
+        await settle(pilot)
+        if tab is not None:
+            pilot.app.screen.show_tab(tab)  # type: ignore[attr-defined]
+            await settle(pilot)
+
+    return run_before
+
+
+SCREENS = {
+    "periods": steps(),
+    "period-accounts": steps("enter"),
+    "period-not-billed": steps("enter", tab="not-billed"),
+    "period-days": steps("enter", tab="days"),
+    "account": steps("enter", "slash", *"bakkerij", "enter", "enter"),
+    "help": steps("question_mark"),
+}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screen(snap_compare, demo_books: Books, screen: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(demo_books), terminal_size=size, run_before=SCREENS[screen])
