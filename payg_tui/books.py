@@ -7,6 +7,7 @@ keeps the SQLite connection to one thread at a time.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
@@ -20,11 +21,13 @@ from payg_tui import formats, locations
 from payg_tui.engine.billing import build_report, list_periods, period_keys, report_window
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
+from payg_tui.store import summaries
 from payg_tui.store.cache import Store
 
 Source = Literal["cache", "live", "demo"]
 ExportFormat = Literal["json", "csv"]
 T = TypeVar("T")
+REPORTS_KEPT = 4  # a large period's report is ~10 MB in memory
 UPDATED_KEY = "updated_at"  # meta: when data last came in (UTC ISO), by sync, import or collect
 
 
@@ -34,6 +37,7 @@ class Books:
         self.source: Source = source
         self._scratch = scratch
         self._lock = threading.RLock()
+        self._reports: dict[tuple[int, str], PeriodReport] = {}  # oldest first
 
     # -- opening ------------------------------------------------------------
 
@@ -96,10 +100,23 @@ class Books:
         return f"last updated {formats.age_text(max(0.0, seconds))} ago"
 
     def periods(self) -> list[PeriodSummary]:
-        """Every period of the cache, newest first."""
+        """Every period of the cache, newest first.
+
+        The summaries are kept in the cache for the data version they were
+        computed from, so that opening the dashboard on a warm cache does not
+        rerun the engine over every month.
+        """
         with self._lock:
+            version = self.store.data_version()
+            saved = summaries.load(self.store.get_meta(summaries.META_KEY), version)
+            if saved is not None:
+                return saved
             ledger = self.store.load_ledger()
-        return _billing(lambda: list_periods(ledger))
+        computed = _billing(lambda: list_periods(ledger))
+        with self._lock, contextlib.suppress(CacheError):  # a read-only cache still answers
+            if self.store.data_version() == version:
+                self.store.set_meta(summaries.META_KEY, summaries.dump(computed, version))
+        return computed
 
     def period_keys(self) -> list[str]:
         with self._lock:
@@ -107,13 +124,23 @@ class Books:
         return period_keys(ledger)
 
     def report(self, key: str) -> PeriodReport:
+        """The period's report; the last few are remembered until the data changes."""
         with self._lock:
+            version = self.store.data_version()
+            remembered = self._reports.get((version, key))
+            if remembered is not None:
+                return remembered
             provider = self.store.provider()
             if provider is None:
                 raise CacheError("the cache holds no data yet: run `payg-tui sync` or `payg-tui import FILE`")
             window = _billing(lambda: report_window(provider.timezone, key))
             ledger = self.store.load_ledger(window=window)
-        return _billing(lambda: build_report(ledger, key))
+        report = _billing(lambda: build_report(ledger, key))
+        with self._lock:
+            self._reports[(version, key)] = report
+            while len(self._reports) > REPORTS_KEPT:
+                self._reports.pop(next(iter(self._reports)))
+        return report
 
     def export(self, key: str, fmt: ExportFormat, path: Path) -> Path:
         """Write the period's report as the CLI would; returns the absolute path."""

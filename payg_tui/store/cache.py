@@ -155,11 +155,20 @@ class Store:
                     _save_provider(db, provider)
                 if products is not None:
                     _save_products(db, products)
+                # Anything derived from the data (the period list's summaries) is
+                # valid for one data version only.
+                db.execute("INSERT INTO meta (key, value) VALUES ('data_version', '1') "
+                           "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
                 return _ingest(db, batch)
         except sqlite3.DatabaseError as error:
             raise _cache_error(self.path, error, "write") from None
         except UnicodeEncodeError:  # an id holding a lone surrogate: valid JSON, not text
             raise DataContractError(f"{_not_text(batch)}; nothing was stored") from None
+
+    def data_version(self) -> int:
+        """A number that changes with every write of data (not of meta)."""
+        value = self.get_meta("data_version")
+        return int(value) if value and value.isdigit() else 0
 
     def set_meta(self, key: str, value: str) -> None:
         try:
