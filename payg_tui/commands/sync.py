@@ -1,0 +1,140 @@
+"""`payg-tui sync`: fetch what is new from the API into the cache."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from payg_tui.sources.sync import SyncProgress, SyncSummary
+
+HELP = "fetch products and new snapshots from the API into the cache"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="WHEN",
+                        help="first hour to fetch when the cache is empty or older: a date "
+                             "(2026-10-01, local midnight of the provider) or a UTC hour "
+                             "(2026-10-01T05:00:00Z); default: the start of the previous month "
+                             "less 48 hours")
+    parser.add_argument("--until", metavar="WHEN",
+                        help="stop before this date or UTC hour (default: up to now)")
+    parser.add_argument("--api-url", metavar="URL", help="override the configured API URL")
+    parser.add_argument("--token", metavar="T",
+                        help="override the configured API token (prefer PAYG_API_TOKEN: "
+                             "arguments are visible to other users)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from payg_tui import locations
+    from payg_tui.config import check_token, check_url, load_config
+    from payg_tui.errors import UsageError
+    from payg_tui.sources.client import ApiClient
+    from payg_tui.sources.sync import parse_when, run_sync
+    from payg_tui.store.cache import Store
+
+    since = parse_when(args.since) if args.since else None
+    until = parse_when(args.until) if args.until else None
+    config = load_config()
+    url = check_url(args.api_url, "--api-url") if args.api_url else config.api_url
+    token = check_token(args.token, "--token") if args.token else config.api_token
+    if not url:
+        raise UsageError("no API URL: run `payg-tui config set api.url URL`, "
+                         "set PAYG_API_URL or pass --api-url")
+    if not token:
+        raise UsageError("no API token: run `payg-tui config set api.token -` (reads stdin), "
+                         "set PAYG_API_TOKEN or pass --token")
+
+    display = ProgressDisplay(sys.stderr)
+    with Store.open(locations.cache_path()) as store, ApiClient(
+        url, token, connect_timeout=config.connect_timeout, read_timeout=config.read_timeout
+    ) as client:
+        try:
+            summary = run_sync(store, client, since=since, until=until, progress=display.update)
+        except KeyboardInterrupt:
+            display.finish()
+            latest = store.latest_slot()
+            from payg_tui.engine.model import slot_iso
+
+            where = f"the cache holds hours up to {slot_iso(latest)}" if latest is not None else (
+                "nothing was stored")
+            print(f"payg-tui: interrupted; {where}; run `payg-tui sync` again to go on",
+                  file=sys.stderr)
+            return 130
+        finally:
+            display.finish()
+    print(summary_text(summary))
+    return 0
+
+
+def summary_text(summary: SyncSummary) -> str:
+    from payg_tui.sources.sync import describe_range
+
+    parts = [f"{summary.hours_added} hour{'s' if summary.hours_added != 1 else ''} added "
+             f"({describe_range(summary)})"]
+    parts.append(f"{summary.missing_hours} missing hour{'s' if summary.missing_hours != 1 else ''}")
+    parts.append("periods touched: " + (", ".join(summary.periods) or "none"))
+    return f"synced in {summary.elapsed:.1f} s: " + "; ".join(parts)
+
+
+class ProgressDisplay:
+    """A one-line bar on a terminal; otherwise a plain line every few seconds."""
+
+    WIDTH = 28
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_line = time.monotonic()  # a plain line only after 5 s of work
+        self._drawn = False
+        self._last: SyncProgress | None = None
+
+    def update(self, progress: SyncProgress) -> None:
+        self._last = progress
+        if self.tty:
+            self._draw(progress)
+            return
+        now = time.monotonic()
+        if progress.stage == "done":
+            return  # the summary on stdout says it
+        if progress.retry or now - self._last_line >= 5.0:
+            self._last_line = now
+            self.stream.write(self._plain(progress) + "\n")
+            self.stream.flush()
+
+    def _plain(self, p: SyncProgress) -> str:
+        if p.retry:
+            return f"sync: {p.retry}"
+        if p.stage in ("provider", "products"):
+            return f"sync: fetching {p.stage}"
+        return (f"sync: {p.hours_done}/{p.hours_total} hours, {p.hours_added} added, "
+                f"{p.rate:.0f} h/s{_eta(p)}")
+
+    def _draw(self, p: SyncProgress) -> None:
+        if p.stage in ("provider", "products") and not p.retry:
+            line = f"fetching {p.stage}…"
+        else:
+            share = p.hours_done / p.hours_total if p.hours_total else 1.0
+            filled = int(share * self.WIDTH)
+            bar = "█" * filled + "░" * (self.WIDTH - filled)
+            line = (f"{bar} {p.hours_done}/{p.hours_total} h  {p.rate:.0f} h/s{_eta(p)}")
+            if p.retry:
+                line += f"  ({p.retry})"
+        self.stream.write("\r\x1b[2K" + line[:200])
+        self.stream.flush()
+        self._drawn = True
+
+    def finish(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _eta(p: SyncProgress) -> str:
+    if p.stage == "done" or p.eta is None:
+        return ""
+    seconds = int(p.eta)
+    return f"  ETA {seconds // 60}:{seconds % 60:02d}"

@@ -1,0 +1,320 @@
+"""The user's settings: `config.toml` in the config dir (locations.config_path()).
+
+```toml
+[api]
+url = "https://api.host.example/payg"
+token = "..."
+connect_timeout = 5.0
+read_timeout = 30.0
+
+[combell]
+key = "..."
+secret = "..."
+url = "https://api.combell.com"
+```
+
+Read with tomllib, written with tomli-w into a file created 0600 (temp file
++ os.replace, so a crash never leaves half a file and the secret is never
+readable by others, not even for a moment). Sections and keys this module
+does not know are kept as they are when saving: other parts of the app may
+add their own.
+
+Environment variables (cli.md) override the file: `PAYG_API_URL`,
+`PAYG_API_TOKEN`, `PAYG_COMBELL_KEY`, `PAYG_COMBELL_SECRET`. A `Config`
+loaded with them applied remembers which keys came from the environment
+(`overridden`) and refuses to be saved, so an override never leaks into the
+file; the Settings screen loads with `apply_env=False` to edit the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import math
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from payg_tui import locations
+from payg_tui.errors import UsageError
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+_MAX_TIMEOUT = 3600.0
+
+# key -> (Config attribute, environment variable that overrides it, secret?)
+_KEYS: dict[str, tuple[str, str | None, bool]] = {
+    "api.url": ("api_url", "PAYG_API_URL", False),
+    "api.token": ("api_token", "PAYG_API_TOKEN", True),
+    "api.connect_timeout": ("connect_timeout", None, False),
+    "api.read_timeout": ("read_timeout", None, False),
+    "combell.key": ("combell_key", "PAYG_COMBELL_KEY", True),
+    "combell.secret": ("combell_secret", "PAYG_COMBELL_SECRET", True),
+    "combell.url": ("combell_url", None, False),
+}
+KNOWN_KEYS: tuple[str, ...] = tuple(_KEYS)
+SECRET_KEYS: frozenset[str] = frozenset(k for k, (_, _, secret) in _KEYS.items() if secret)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings after validation. Secrets are left out of `repr()`."""
+
+    api_url: str | None = None
+    api_token: str | None = field(default=None, repr=False)
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    combell_key: str | None = field(default=None, repr=False)
+    combell_secret: str | None = field(default=None, repr=False)
+    combell_url: str | None = None
+    overridden: frozenset[str] = frozenset()  # keys whose value came from the environment
+    path: Path | None = None  # the file it was read from
+
+    def get(self, key: str) -> Any:
+        return getattr(self, _attribute(key))
+
+    def with_value(self, key: str, value: Any) -> Config:
+        """A copy with `key` set to `validate(key, value)`."""
+        return replace(self, **{_attribute(key): validate(key, value)})
+
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
+
+
+def _attribute(key: str) -> str:
+    try:
+        return _KEYS[key][0]
+    except KeyError:
+        raise UsageError(
+            f"unknown config key {key!r}; known keys: {', '.join(KNOWN_KEYS)}"
+        ) from None
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: the only hosts plain http:// may reach."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(value: str, what: str = "URL") -> str:
+    """An https:// URL, or http:// on loopback; returned without a trailing slash."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UsageError(f"{what} is not a valid URL: {text!r:.200}") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise UsageError(f"{what} must start with https:// (got {text!r:.200})")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{what} must not carry credentials; set the token instead")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{what} must not have a query or fragment (got {text!r:.200})")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise UsageError(
+            f"{what} must use https:// (plain http:// is allowed only for 127.0.0.1, ::1 "
+            f"and localhost; got {text!r:.200})"
+        )
+    return text.rstrip("/")
+
+
+def check_token(value: str, what: str = "token") -> str:
+    """A secret sent in an HTTP header: visible ASCII, no spaces. Never echoed."""
+    text = value.strip()
+    if not text:
+        raise UsageError(f"{what} is empty")
+    if not all(33 <= ord(ch) <= 126 for ch in text):
+        raise UsageError(
+            f"{what} has characters an HTTP header cannot carry (spaces, control or "
+            "non-ASCII characters); check that it was copied whole"
+        )
+    return text
+
+
+def _timeout(value: Any, key: str) -> float:
+    if isinstance(value, bool):
+        raise UsageError(f"{key} must be a number of seconds, got {value!r}")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{key} must be a number of seconds, got {value!r:.60}") from None
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > _MAX_TIMEOUT:
+        raise UsageError(f"{key} must be more than 0 and at most {_MAX_TIMEOUT:g} seconds, "
+                         f"got {value!r:.60}")
+    return seconds
+
+
+def validate(key: str, value: Any) -> Any:
+    """The normalized value for `key`, or a `UsageError` saying what is wrong.
+
+    Values may come as strings (command line, a text input) or as TOML
+    values. Error messages never repeat a secret.
+    """
+    _attribute(key)
+    if key in ("api.connect_timeout", "api.read_timeout"):
+        return _timeout(value, key)
+    if not isinstance(value, str):
+        raise UsageError(f"{key} must be a string")
+    if key in ("api.url", "combell.url"):
+        return check_url(value, key)
+    if key in SECRET_KEYS:
+        return check_token(value, key)
+    raise AssertionError(key)  # pragma: no cover - every key is handled above
+
+
+def mask(value: str | None) -> str:
+    """How a secret is shown: `abcd…(32 chars)` when long, else `********`."""
+    if not value:
+        return "(not set)"
+    if len(value) >= 20:
+        return f"{value[:4]}…({len(value)} chars)"
+    return "********"
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as error:
+        # The message carries "(at line L, column C)".
+        raise UsageError(f"config file {path} is not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path} is not valid UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    apply_env: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """The settings from `path` (default: locations.config_path()), validated.
+
+    A missing file is an empty config. With `apply_env`, the environment
+    variables of cli.md override the file.
+    """
+    path = path or locations.config_path()
+    doc = _read_document(path)
+    values: dict[str, Any] = {}
+    for key, (attribute, _, _) in _KEYS.items():
+        section, name = key.split(".")
+        table = doc.get(section, {})
+        if not isinstance(table, dict):
+            raise UsageError(f"config file {path}: [{section}] must be a table")
+        if name in table:
+            try:
+                values[attribute] = validate(key, table[name])
+            except UsageError as error:
+                raise UsageError(f"config file {path}: {error.message}") from None
+    overridden: set[str] = set()
+    if apply_env:
+        env = os.environ if environ is None else environ
+        for key, (attribute, variable, _) in _KEYS.items():
+            if variable and env.get(variable):
+                try:
+                    values[attribute] = validate(key, env[variable])
+                except UsageError as error:
+                    raise UsageError(f"{variable}: {error.message}") from None
+                overridden.add(key)
+    return Config(**values, overridden=frozenset(overridden), path=path)
+
+
+def save_config(config: Config, path: Path | None = None) -> Path:
+    """Write `config` to `path` (default: where it came from, else the config dir).
+
+    Unknown sections and keys already in the file are kept. The file is
+    replaced atomically and is readable by its owner only.
+    """
+    if config.overridden:
+        raise UsageError(
+            "this config holds values from the environment ("
+            + ", ".join(sorted(config.overridden))
+            + "); load it with apply_env=False to edit the file"
+        )
+    path = path or config.path or locations.config_path()
+    doc = _read_document(path)
+    for key, (attribute, _, _) in _KEYS.items():
+        section, name = key.split(".")
+        table = doc.setdefault(section, {})
+        value = getattr(config, attribute)
+        if value is None or (value == _DEFAULTS[attribute] and name not in table):
+            table.pop(name, None)
+        else:
+            table[name] = value
+        if not table:
+            del doc[section]
+    _write_private(path, doc)
+    return path
+
+
+def _write_private(path: Path, doc: dict[str, Any]) -> None:
+    import tomli_w
+
+    data = tomli_w.dumps(doc).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 from the start.
+    fd, temp = tempfile.mkstemp(prefix=".config-", suffix=".toml.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def set_value(key: str, value: Any, path: Path | None = None) -> Config:
+    """Validate `value`, store it under `key` in the config file, return the new config."""
+    config = load_config(path, apply_env=False)
+    updated = config.with_value(key, value)
+    save_config(updated, path)
+    return updated
+
+
+def unset_value(key: str, path: Path | None = None) -> Config:
+    """Remove `key` from the config file (back to its default)."""
+    config = load_config(path, apply_env=False)
+    attribute = _attribute(key)
+    updated = replace(config, **{attribute: _DEFAULTS[attribute]})
+    save_config(updated, path)
+    return updated
+
+
+def describe(config: Config) -> list[tuple[str, str, str]]:
+    """(key, shown value, source) rows for `config show`; secrets masked."""
+    rows = []
+    for key, (attribute, variable, secret) in _KEYS.items():
+        value = getattr(config, attribute)
+        if secret:
+            shown = mask(value)
+        elif value is None:
+            shown = "(not set)"
+        else:
+            shown = str(value)
+        if key in config.overridden:
+            source = f"env {variable}"
+        elif value is None or value == _DEFAULTS[attribute]:
+            source = "default"
+        else:
+            source = "file"
+        rows.append((key, shown, source))
+    return rows

@@ -1,0 +1,349 @@
+"""Bringing the cache up to date from the API, a page at a time.
+
+`run_sync` is the whole job, shared by `payg-tui sync` and the dashboard
+(which calls it from a worker thread): provider and products first, then
+the snapshots from the hour after the newest cached one. Each page goes into
+the store in one transaction, so an interrupted sync (Ctrl-C, kill -9, a
+dropped connection) keeps every whole page and the next run resumes after
+the last one; a refused page raises before anything of it is written.
+
+The next page is fetched on a helper thread while the current one is being
+written: the server's time and ours overlap instead of adding up. At most
+two pages are in memory at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from payg_tui.books import UPDATED_KEY
+from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, slot_iso, slot_of
+from payg_tui.engine.periods import period_of, periods_between, zone
+from payg_tui.errors import CacheError, UsageError
+from payg_tui.sources.client import ApiClient, RetryNotice, SnapshotPage, paused_gc
+from payg_tui.sources.payload import Snapshot
+
+LAST_SYNC_KEY = "last_sync"
+"""Store meta key: when a sync last completed, new hours or not (UTC, ISO 8601).
+
+`books.UPDATED_KEY` ("updated_at", what `periods`, `report` and the dashboard
+show as the cache's age) is set whenever a sync stored new hours."""
+
+Stage = Literal["provider", "products", "snapshots", "done"]
+
+
+class SyncStore(Protocol):
+    """What the sync needs from the cache (payg_tui.store.cache.Store)."""
+
+    def latest_slot(self) -> Slot | None: ...
+
+    def add_snapshots(self, snapshots: Iterable[Snapshot], *, provider: Provider | None = None,
+                      products: dict[str, Product] | None = None) -> object: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    """What a progress display needs; sent after each stage and each stored page."""
+
+    stage: Stage
+    hours_done: int  # hours of the range covered so far (missing hours included)
+    hours_total: int  # hours from the start of the range to its end (or now)
+    hours_added: int  # snapshots stored so far
+    pages: int
+    elapsed: float  # seconds
+    retry: str | None = None  # set while waiting to retry a failed request
+
+    @property
+    def rate(self) -> float:
+        """Hours per second so far."""
+        return self.hours_done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds still to go at the current rate; None until there is a rate."""
+        if self.hours_done <= 0 or self.elapsed <= 0:
+            return None
+        return max(0.0, (self.hours_total - self.hours_done) / self.rate)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    start: Slot  # the first hour asked for
+    end: Slot | None  # exclusive; None: up to the newest the API has
+    hours_added: int
+    first_added: Slot | None
+    last_added: Slot | None
+    missing: list[tuple[Slot, Slot]] = field(default_factory=list)  # inclusive runs
+    periods: tuple[str, ...] = ()  # periods (YYYY-MM) that gained snapshots
+    pages: int = 0
+    elapsed: float = 0.0
+    stopped: bool = False  # should_stop() ended it early; run again to go on
+
+    @property
+    def missing_hours(self) -> int:
+        return sum(last - first + 1 for first, last in self.missing)
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+def parse_when(text: str) -> datetime | date:
+    """`2026-10-01` (a date) or `2026-10-01T05:00:00Z` (a UTC hour), for --since/--until."""
+    value = text.strip()
+    try:
+        if "T" not in value:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"not a date or UTC hour: {text!r:.60} (expected 2026-10-01 or 2026-10-01T05:00:00Z)"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
+        raise UsageError(f"{text!r:.60}: give the hour in UTC, ending in Z")
+    if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):
+        raise UsageError(f"{text!r:.60}: not a whole hour")
+    return moment
+
+
+def resolve_when(when: datetime | date | Slot, timezone: str) -> Slot:
+    """A slot; a date means its local 00:00 in the provider's billing zone."""
+    if isinstance(when, int):
+        return when
+    if isinstance(when, datetime):
+        return slot_of(when)
+    local = datetime(when.year, when.month, when.day, tzinfo=zone(timezone))
+    seconds = (local - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
+    return int(seconds // 3600)
+
+
+def default_start(now: Slot, timezone: str) -> Slot:
+    """First run: the start of the previous billing period, less the grace window.
+
+    The 48 extra hours let the 48-hour rule see the items created just before
+    that period began.
+    """
+    current = period_of(now, timezone)
+    previous = period_of(current.start - 1, timezone)
+    return previous.start - GRACE_HOURS
+
+
+def plan_range(latest: Slot | None, since: Slot | None, until: Slot | None, now: Slot,
+               timezone: str) -> tuple[Slot, Slot | None]:
+    """`[start, end)` to fetch: after the newest cached hour, or from `since` on a first run."""
+    if latest is not None:
+        start = latest + 1 if since is None else max(since, latest + 1)
+    else:
+        start = since if since is not None else default_start(now, timezone)
+    if until is not None and until < start:
+        until = start  # nothing to fetch; provider and products are still refreshed
+    return start, until
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What a running sync has done so far."""
+
+    started: float
+    start: Slot
+    total: int
+    newest: Slot | None  # the newest stored hour, cached before or added now
+    stage: Stage = "provider"
+    done: int = 0
+    added: int = 0
+    pages: int = 0
+    first_added: Slot | None = None
+    missing: list[tuple[Slot, Slot]] = field(default_factory=list)
+    periods: set[str] = field(default_factory=set)
+
+    def count(self, snapshots: list[Snapshot], timezone: str) -> None:
+        for snap in snapshots:
+            if self.newest is not None and snap.slot > self.newest + 1:
+                self.missing.append((self.newest + 1, snap.slot - 1))
+            self.newest = snap.slot
+        first, last = snapshots[0].slot, snapshots[-1].slot
+        self.periods.update(p.key for p in periods_between(first, last, timezone))
+        if self.first_added is None:
+            self.first_added = first
+        self.added += len(snapshots)
+        self.done = last + 1 - self.start
+        self.total = max(self.total, self.done)
+
+    def progress(self, retry: str | None = None) -> SyncProgress:
+        return SyncProgress(self.stage, self.done, self.total, self.added, self.pages,
+                            time.monotonic() - self.started, retry)
+
+
+def run_sync(
+    store: SyncStore,
+    client: ApiClient,
+    *,
+    since: datetime | date | Slot | None = None,
+    until: datetime | date | Slot | None = None,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    now: datetime | None = None,
+    prefetch: bool = True,
+) -> SyncSummary:
+    """Fetch what the cache lacks and store it page by page; see the module doc.
+
+    `progress` is called after each step, and before each retry wait (then
+    from the helper thread that fetches ahead: hand it to your UI thread);
+    `should_stop` is asked after each stored page. Raises `NetworkError`
+    (exit 3), `DataContractError` (exit 4) or the store's `CacheError`
+    (exit 5); whole pages stored before that are kept.
+    """
+    now_slot = slot_of(now or datetime.now(UTC))
+    tally = _Tally(started=time.monotonic(), start=0, total=0, newest=None)
+    outer_on_retry = client.on_retry
+
+    def tell(stage: Stage, retry: str | None = None) -> None:
+        tally.stage = stage
+        if progress is not None:
+            progress(tally.progress(retry))
+
+    def on_retry(notice: RetryNotice) -> None:
+        if outer_on_retry is not None:
+            outer_on_retry(notice)
+        tell(tally.stage, f"{notice.problem}; trying again in {notice.delay:.1f} s")
+
+    client.on_retry = on_retry
+    try:
+        tell("provider")
+        provider = client.provider()
+        tell("products")
+        products = client.products()
+        tz = provider.timezone
+        latest = store.latest_slot()
+        start, end = plan_range(latest, None if since is None else resolve_when(since, tz),
+                                None if until is None else resolve_when(until, tz), now_slot, tz)
+        tally.start, tally.newest = start, latest
+        tally.total = max(0, (end if end is not None else now_slot + 1) - start)
+        tell("snapshots")
+
+        stopped = False
+        if end is None or start < end:
+            source = client.snapshot_pages(start, end)
+            pages: Iterator[SnapshotPage] = _Prefetched(source) if prefetch else source
+            try:
+                for page in pages:
+                    if page.snapshots:
+                        first = tally.added == 0  # the catalogue rides with the first page
+                        with paused_gc():  # as for decoding: many objects, no cycles
+                            store.add_snapshots(page.snapshots,
+                                                provider=provider if first else None,
+                                                products=products if first else None)
+                        tally.count(page.snapshots, tz)
+                    tally.pages += 1
+                    del page  # not held while the next one is awaited
+                    tell("snapshots")
+                    if should_stop is not None and should_stop():
+                        stopped = True
+                        break
+            finally:
+                close = getattr(pages, "close", None)
+                if close is not None:
+                    close()
+                if tally.added:  # also when stopped or failed: the stored pages are new data
+                    with contextlib.suppress(CacheError):  # never hide the error being raised
+                        store.set_meta(UPDATED_KEY, _utc_now())
+        if tally.added == 0:
+            store.add_snapshots([], provider=provider, products=products)
+        if not stopped:
+            tally.done = tally.total
+            store.set_meta(LAST_SYNC_KEY, _utc_now())
+        tell("done")
+        return SyncSummary(
+            start=start,
+            end=end,
+            hours_added=tally.added,
+            first_added=tally.first_added,
+            last_added=tally.newest if tally.first_added is not None else None,
+            missing=tally.missing,
+            periods=tuple(sorted(tally.periods)),
+            pages=tally.pages,
+            elapsed=time.monotonic() - tally.started,
+            stopped=stopped,
+        )
+    finally:
+        client.on_retry = outer_on_retry
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_DONE = object()
+
+
+class _Prefetched:
+    """Runs a page iterator one page ahead on a helper thread.
+
+    The helper hands a page over and waits until it is taken before it
+    fetches the next, so at most two pages are alive: the one being stored
+    and the one being fetched. Exceptions reach the consumer in order, after
+    the pages before them. `close()` lets the helper end after its current
+    request.
+    """
+
+    def __init__(self, source: Iterator[SnapshotPage]) -> None:
+        self._source = source
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._taken = threading.Semaphore(0)
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, name="payg-sync-fetch", daemon=True)
+        self._thread.start()
+
+    def _hand_over(self, item: Any) -> bool:
+        self._queue.put(item)
+        while not self._taken.acquire(timeout=0.1):
+            if self._closed.is_set():
+                return False
+        return not self._closed.is_set()
+
+    def _fetch(self) -> None:
+        try:
+            for page in self._source:
+                if not self._hand_over(page):
+                    break
+            else:
+                self._hand_over(_DONE)
+        except BaseException as error:  # handed to the consumer, raised there
+            self._hand_over(error)
+        finally:
+            if self._closed.is_set():
+                # Close the generator on the thread that runs it.
+                close = getattr(self._source, "close", None)
+                if close is not None:
+                    close()
+
+    def __iter__(self) -> Iterator[SnapshotPage]:
+        return self
+
+    def __next__(self) -> SnapshotPage:
+        item = self._queue.get()
+        self._taken.release()
+        if item is _DONE:
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(queue.Empty):  # drop a page waiting to be taken
+            self._queue.get_nowait()
+
+
+def describe_range(summary: SyncSummary) -> str:
+    if summary.first_added is None or summary.last_added is None:
+        return "no new hours"
+    return f"{slot_iso(summary.first_added)} to {slot_iso(summary.last_added)}"
