@@ -14,10 +14,7 @@ import sqlite3
 
 from payg_tui.engine.model import Slot
 from payg_tui.sources.payload import Snapshot
-
-# (kind, key, product, first, last, rowid or None for a run the batch started)
-_Closed = tuple[str, str, str, Slot, Slot, int | None]
-_Open = dict[str, tuple[str, Slot, int | None]]  # key -> (product, first, rowid)
+from payg_tui.store.merge import Closed, Open, products_of, step
 
 
 def append(db: sqlite3.Connection, batch: list[Snapshot], previous: Slot) -> dict[tuple[str, str], Slot]:
@@ -25,24 +22,24 @@ def append(db: sqlite3.Connection, batch: list[Snapshot], previous: Slot) -> dic
 
     Returns, for each item of the batch, the last batch hour that holds it.
     """
-    accounts: _Open = {}
-    addons: _Open = {}
+    accounts: Open = {}
+    addons: Open = {}
     for rowid, kind, key, product, first in db.execute(
             "SELECT r.rowid, i.kind, i.key, r.product, r.first FROM runs r JOIN items i ON i.id = r.item "
             "WHERE r.last = ?", (previous,)):
         (accounts if kind == "account" else addons)[key] = (product, first, rowid)
     packs_before = {key: run[0] for key, run in accounts.items()}
     extras_before = {key: run[0] for key, run in addons.items()}
-    closed: list[_Closed] = []
+    closed: list[Closed] = []
     last = previous
     raw_before: dict[str, tuple[str, str]] | None = None
     for snap in batch:
         if snap.packs != packs_before:
-            _step("account", accounts, packs_before, snap.packs, snap.slot, last, closed)
+            step("account", accounts, packs_before, snap.packs, snap.slot, last, closed)
         if snap.addons != raw_before:  # an unchanged hour costs one comparison in C
-            extras = {key: product for key, (_, product) in snap.addons.items()}
+            extras = products_of(snap.addons)
             if extras != extras_before:
-                _step("addon", addons, extras_before, extras, snap.slot, last, closed)
+                step("addon", addons, extras_before, extras, snap.slot, last, closed)
             extras_before = extras
         packs_before, raw_before, last = snap.packs, snap.addons, snap.slot
     _write(db, accounts, addons, closed, previous, last)
@@ -54,21 +51,7 @@ def append(db: sqlite3.Connection, batch: list[Snapshot], previous: Slot) -> dic
     return seen
 
 
-def _step(kind: str, runs: _Open, before: dict[str, str], now: dict[str, str], slot: Slot,
-          previous: Slot, closed: list[_Closed]) -> None:
-    for key in before.keys() - now.keys():
-        product, first, rowid = runs.pop(key)
-        closed.append((kind, key, product, first, previous, rowid))
-    for key, product in now.items():
-        run = runs.get(key)
-        if run is None:
-            runs[key] = (product, slot, None)
-        elif run[0] != product:
-            closed.append((kind, key, run[0], run[1], previous, run[2]))
-            runs[key] = (product, slot, None)
-
-
-def _write(db: sqlite3.Connection, accounts: _Open, addons: _Open, closed: list[_Closed],
+def _write(db: sqlite3.Connection, accounts: Open, addons: Open, closed: list[Closed],
            previous: Slot, last: Slot) -> None:
     # Every run open at `previous` now reaches `last`; those that ended inside
     # the batch get their real end back just after.

@@ -10,6 +10,7 @@ in which snapshots arrive and lets an hour be replaced cleanly.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from payg_tui.engine.model import ItemKind, Slot
@@ -25,6 +26,31 @@ class StoredRun:
     last: Slot
 
 
+# A run that ended: (kind, key, product, first, last, rowid or None if not stored).
+Closed = tuple[str, str, str, Slot, Slot, int | None]
+Open = dict[str, tuple[str, Slot, int | None]]  # key -> (product, first, rowid)
+
+
+def step(kind: str, runs: Open, before: dict[str, str], now: dict[str, str], slot: Slot,
+         previous: Slot, closed: list[Closed]) -> None:
+    """Move the open runs of one kind from the snapshot at `previous` to the one at `slot`."""
+    for key in before.keys() - now.keys():
+        product, first, rowid = runs.pop(key)
+        closed.append((kind, key, product, first, previous, rowid))
+    for key, product in now.items():
+        run = runs.get(key)
+        if run is None:
+            runs[key] = (product, slot, None)
+        elif run[0] != product:
+            closed.append((kind, key, run[0], run[1], previous, run[2]))
+            runs[key] = (product, slot, None)
+
+
+def products_of(addons: Mapping[str, tuple[str | None, str]]) -> dict[str, str]:
+    """Add-on id -> product: only the product splits a run (an add-on may change account)."""
+    return {key: product for key, (_, product) in addons.items()}
+
+
 def rebuild(stored_slots: list[Slot], loaded: list[StoredRun], new: list[Snapshot]) -> list[StoredRun]:
     """The runs over `stored_slots` (kept) and `new` (added or replacing).
 
@@ -32,53 +58,28 @@ def rebuild(stored_slots: list[Slot], loaded: list[StoredRun], new: list[Snapsho
     sorted; `loaded` are all stored runs that touch the window.
     """
     timeline = _timeline(stored_slots, loaded, new)
-    out: list[StoredRun] = []
-    accounts: dict[str, tuple[str, Slot]] = {}  # open runs: key -> (product, first)
-    addons: dict[str, tuple[str, Slot]] = {}
+    closed: list[Closed] = []
+    accounts: Open = {}
+    addons: Open = {}
     packs_before: dict[str, str] = {}
-    extras_before: dict[str, tuple[str | None, str]] = {}
+    extras_before: dict[str, str] = {}
+    raw_before: dict[str, tuple[str | None, str]] | None = None
     previous: Slot = 0
-    for slot, packs, extras in timeline:
+    for slot, packs, raw in timeline:
         # Most hours change nothing: one dict comparison (in C) then skips the
         # hour, since an open run's last hour is only written when it closes.
         if packs != packs_before:
-            _step_accounts(out, accounts, packs_before, packs, slot, previous)
-        if extras != extras_before:
-            _step_addons(out, addons, extras_before, extras, slot, previous)
-        packs_before, extras_before, previous = packs, extras, slot
-    out.extend(StoredRun("account", k, product, first, previous) for k, (product, first) in accounts.items())
-    out.extend(StoredRun("addon", k, product, first, previous) for k, (product, first) in addons.items())
+            step("account", accounts, packs_before, packs, slot, previous, closed)
+        if raw != raw_before:
+            extras = products_of(raw)
+            if extras != extras_before:
+                step("addon", addons, extras_before, extras, slot, previous, closed)
+            extras_before = extras
+        packs_before, raw_before, previous = packs, raw, slot
+    out = [StoredRun(kind, key, product, first, last) for kind, key, product, first, last, _ in closed]  # type: ignore[arg-type]
+    out.extend(StoredRun("account", k, run[0], run[1], previous) for k, run in accounts.items())
+    out.extend(StoredRun("addon", k, run[0], run[1], previous) for k, run in addons.items())
     return _reattach(out, loaded, timeline[0][0], previous) if timeline else out
-
-
-def _step_accounts(out: list[StoredRun], runs: dict[str, tuple[str, Slot]], before: dict[str, str],
-                   now: dict[str, str], slot: Slot, previous: Slot) -> None:
-    for key in before.keys() - now.keys():
-        product, first = runs.pop(key)
-        out.append(StoredRun("account", key, product, first, previous))
-    for key, product in now.items():
-        run = runs.get(key)
-        if run is None:
-            runs[key] = (product, slot)
-        elif run[0] != product:
-            out.append(StoredRun("account", key, run[0], run[1], previous))
-            runs[key] = (product, slot)
-
-
-def _step_addons(out: list[StoredRun], runs: dict[str, tuple[str, Slot]],
-                 before: dict[str, tuple[str | None, str]], now: dict[str, tuple[str | None, str]],
-                 slot: Slot, previous: Slot) -> None:
-    """As for accounts; only the product splits a run (an add-on may change account)."""
-    for key in before.keys() - now.keys():
-        product, first = runs.pop(key)
-        out.append(StoredRun("addon", key, product, first, previous))
-    for key, (_, product) in now.items():
-        run = runs.get(key)
-        if run is None:
-            runs[key] = (product, slot)
-        elif run[0] != product:
-            out.append(StoredRun("addon", key, run[0], run[1], previous))
-            runs[key] = (product, slot)
 
 
 def _timeline(stored_slots: list[Slot], loaded: list[StoredRun],
