@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from payg_tui import formats, locations
-from payg_tui.engine.billing import build_report, list_periods, period_keys, report_window
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
 from payg_tui.store import summaries
@@ -112,6 +111,8 @@ class Books:
             if saved is not None:
                 return saved
             ledger = self.store.load_ledger()
+        from payg_tui.engine.billing import list_periods  # not at import: a warm cache never needs it
+
         computed = _billing(lambda: list_periods(ledger))
         with self._lock, contextlib.suppress(CacheError):  # a read-only cache still answers
             if self.store.data_version() == version:
@@ -119,12 +120,16 @@ class Books:
         return computed
 
     def period_keys(self) -> list[str]:
+        from payg_tui.engine.billing import period_keys
+
         with self._lock:
             ledger = self.store.load_ledger()
         return period_keys(ledger)
 
     def report(self, key: str) -> PeriodReport:
         """The period's report; the last few are remembered until the data changes."""
+        from payg_tui.engine.billing import build_report, report_window
+
         with self._lock:
             version = self.store.data_version()
             remembered = self._reports.get((version, key))

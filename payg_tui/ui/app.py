@@ -7,6 +7,8 @@ handlers here own the app-wide state (`status`, `periods`, `online`,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,26 +23,32 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import get_current_worker
 
-from payg_tui.books import Books, ExportFormat
+from payg_tui.books import Books
 from payg_tui.engine.model import PeriodSummary, Provider, Slot
 from payg_tui.errors import NetworkError, UserError
-from payg_tui.ui import sync_job
 from payg_tui.ui.messages import (
     ExportFinished,
     LoadFailed,
     PeriodsLoaded,
+    ReportBuilt,
     SyncFailed,
     SyncFinished,
     SyncProgressed,
 )
+from payg_tui.ui.reports import ReportGate
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.screen import Screen
 
+    from payg_tui.books import ExportFormat
     from payg_tui.config import Config
     from payg_tui.sources.sync import SyncProgress
+    from payg_tui.ui.sync_job import SyncRequest
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
+PREPARE_SYNC_BAR = 1.0  # seconds after the period list is shown
+BUILT_IN = 0.05  # seconds: a report that took longer was built, not remembered
 
 
 def _palette() -> type[Provider]:
@@ -82,8 +90,9 @@ class PaygApp(App[int]):
 
     def __init__(self, books: Books, *, config: Config | None = None, config_path: Path | None = None,
                  now: Callable[[], datetime] | None = None, auto_sync: bool = True,
-                 export_dir: Path | None = None) -> None:
+                 export_dir: Path | None = None, exit_when_loaded: bool = False) -> None:
         super().__init__()
+        self.exit_when_loaded = exit_when_loaded  # benchmarks: quit once the period list is painted
         self.books = books
         self.config = config
         self.config_path = config_path
@@ -92,6 +101,10 @@ class PaygApp(App[int]):
         self.export_dir = export_dir or Path.cwd()
         self.last_export: Path | None = None
         self._last_progress = 0.0
+        self.reports = ReportGate(books)
+        self._ahead_wanted: str | None = None  # the period whose report to build next
+        self._ahead_running = False
+        self.built_ahead: str | None = None  # the last period whose report was built ahead
         if books.source == "demo":
             self.set_reactive(PaygApp.online, "demo")
         elif config is None or not (config.api_url and config.api_token):
@@ -99,11 +112,18 @@ class PaygApp(App[int]):
 
     # -- start ----------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen[object]:
+        """The period list is the bottom screen: no empty default screen to mount first."""
         from payg_tui.ui.screens.periods import PeriodsScreen
 
-        self.push_screen(PeriodsScreen())
+        return PeriodsScreen()
+
+    def on_load(self) -> None:
+        # Before the driver starts and the first screen is composed: on a warm cache the
+        # period rows are back in time for the first frame.
         self.load_periods()
+
+    def on_mount(self) -> None:
         if self.auto_sync and self.online == "cache":
             self.start_sync(quick=True)
         self.set_interval(60, self.load_periods)  # keeps "x min ago" honest
@@ -124,12 +144,54 @@ class PaygApp(App[int]):
     def _periods_loaded(self, message: PeriodsLoaded) -> None:
         self.status = Status(message.provider, message.as_of, message.age)
         self.periods = tuple(message.periods)
+        if not self.loaded:
+            self.set_timer(PREPARE_SYNC_BAR, self._prepare_sync_bar)
         self.loaded = True
+        if self.exit_when_loaded:
+            self.call_after_refresh(self.exit)
+
+    def _prepare_sync_bar(self) -> None:
+        # The first progress bar mounted makes Textual parse its CSS (60-90 ms): do it
+        # once the list has been shown, not at start-up nor in the first moments of a sync.
+        from payg_tui.ui.screens.base import TableScreen
+
+        if isinstance(self.screen, TableScreen):
+            self.screen.ensure_sync_bar()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         self.loaded = True
+        if self.exit_when_loaded:
+            self.exit(return_code=1)
         self.notify(message.message, title=f"cannot load {message.what}", severity="error")
+
+    # -- reports built ahead ----------------------------------------------------
+
+    def build_ahead(self, key: str) -> None:
+        """Build a period's report on a worker so that opening it is instant; one at a time."""
+        self._ahead_wanted = key
+        if not self._ahead_running:
+            self._ahead_running = True
+            self._build_report(key)
+
+    @work(thread=True, group="ahead")
+    def _build_report(self, key: str) -> None:
+        started = time.perf_counter()
+        with contextlib.suppress(Exception):  # only a head start: opening the period reports errors
+            self.reports.report(key)
+        if time.perf_counter() - started > BUILT_IN:
+            # Building a large report leaves the collector a full pass to make (0.1-0.2 s
+            # holding the GIL): make it now, while the list rests, not when the period opens.
+            gc.collect()
+        self.post_message(ReportBuilt(key))
+
+    @on(ReportBuilt)
+    def _report_built(self, message: ReportBuilt) -> None:
+        self._ahead_running = False
+        self.built_ahead = message.key
+        wanted, self._ahead_wanted = self._ahead_wanted, None
+        if wanted is not None and wanted != message.key:
+            self.build_ahead(wanted)
 
     # -- sync -----------------------------------------------------------------
 
@@ -144,6 +206,7 @@ class PaygApp(App[int]):
             self.notify("a sync is already running")
             return
         from payg_tui.config import load_config
+        from payg_tui.ui import sync_job
 
         try:
             config = self.config or load_config(self.config_path)
@@ -159,7 +222,9 @@ class PaygApp(App[int]):
         self._run_sync(request)
 
     @work(thread=True, exclusive=True, group="sync")
-    def _run_sync(self, request: sync_job.SyncRequest) -> None:
+    def _run_sync(self, request: SyncRequest) -> None:
+        from payg_tui.ui import sync_job
+
         worker = get_current_worker()
 
         def progress(update: SyncProgress) -> None:
@@ -190,6 +255,8 @@ class PaygApp(App[int]):
         self.online = "live"
         self.sync_progress = None
         if message.summary.hours_added or not message.quick:
+            from payg_tui.ui import sync_job
+
             self.notify(sync_job.describe(message.summary))
         if message.summary.hours_added:
             self.load_periods()
@@ -283,7 +350,7 @@ class PaygApp(App[int]):
     def open_period(self, key: str) -> None:
         from payg_tui.ui.screens.period import PeriodScreen
 
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PeriodScreen(key))
 
@@ -293,15 +360,22 @@ class PaygApp(App[int]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
 
-def run_dashboard(demo: bool) -> int:
-    """`payg-tui` without a command: the cache (and the API) or the demo."""
+def run_dashboard(demo: bool, *, headless: bool = False, size: tuple[int, int] | None = None,
+                  exit_when_loaded: bool = False) -> int:
+    """`payg-tui` without a command: the cache (and the API) or the demo.
+
+    The keywords are for the start-up benchmark, which times exactly this path:
+    no terminal, and quit on the first frame that shows the period list.
+    """
     from payg_tui.config import load_config
 
     if demo:
         with Books.open_demo() as books:
-            PaygApp(books, auto_sync=False).run()
-        return 0
-    config = load_config()
-    with Books.open_cache(create=True) as books:
-        PaygApp(books, config=config).run()
-    return 0
+            app = PaygApp(books, auto_sync=False, exit_when_loaded=exit_when_loaded)
+            app.run(headless=headless, size=size)
+    else:
+        config = load_config()
+        with Books.open_cache(create=True) as books:
+            app = PaygApp(books, config=config, exit_when_loaded=exit_when_loaded)
+            app.run(headless=headless, size=size)
+    return app.return_code or 0

@@ -30,6 +30,13 @@ class ReportLoaded(Message):
 
 
 @dataclass
+class ReportBuilt(Message):
+    """A report built ahead (or its build failed: the period screen will say why)."""
+
+    key: str
+
+
+@dataclass
 class LoadFailed(Message):
     what: str
     message: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def test_hour_by_hour_appends_equal_one_import(w, cuts):
         with Store.open(whole) as store:
             store.add_snapshots(snaps, provider=w.provider(), products=w.products())
         with Store.open(parts) as store:
-            for a, b in zip(bounds, bounds[1:], strict=False):
+            for a, b in itertools.pairwise(bounds):
                 if a < b:
                     store.add_snapshots(snaps[a:b], provider=w.provider(), products=w.products())
         assert _tables(parts) == _tables(whole)
@@ -39,4 +40,5 @@ def test_an_add_on_that_moves_account_takes_the_newest_one(tmp_path):
                                 provider=w.provider(), products=w.products())
         addon = next(i for i in store.load_ledger().items if i.id == "S")
         assert addon.account_id == "B"
-        assert [(r.product, r.first, r.last) for r in addon.runs] == [("ssl", h("2026-11-01"), h("2026-11-04T23"))]
+        runs = [(r.product, r.first, r.last) for r in addon.runs]
+        assert runs == [("ssl", h("2026-11-01"), h("2026-11-04T23"))]

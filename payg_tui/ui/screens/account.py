@@ -8,13 +8,14 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from payg_tui.engine.model import Line, PeriodReport, Product
 from payg_tui.ui.display import amount, plain, rate, rule, when
-from payg_tui.ui.screens.base import FilterInput, TableScreen
+from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.columns import line_columns, timeline_columns
-from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.widgets.footer import KeyFooter
+from payg_tui.ui.widgets.status import DashboardHeader
 from payg_tui.ui.widgets.table import VirtualTable
 
 
@@ -25,6 +26,8 @@ def _total(lines: list[Line], field: str) -> Decimal:
 
 class AccountScreen(TableScreen):
     """Each pack segment and add-on of one account, with the rule that applied."""
+
+    FILTER_PLACEHOLDER = "filter lines…"
 
     def __init__(self, report: PeriodReport, account_id: str, products: dict[str, Product]) -> None:
         super().__init__()
@@ -47,12 +50,9 @@ class AccountScreen(TableScreen):
         yield Static(Text(f"times in {provider.timezone}; rate = the product's monthly price; "
                           "a line's amount is its hours' share of that price, rounded once"),
                      id="footnote")
-        yield FilterInput(placeholder="filter lines…", id="filter")
-        yield SyncBar(id="sync-bar")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(FilterInput).display = False
         table = self.query_one("#timeline", VirtualTable)
         table.set_rows(self.lines)
         table.focus()
@@ -100,6 +100,8 @@ class AccountScreen(TableScreen):
 class CustomerScreen(TableScreen):
     """Every line billed to one customer reference, to re-bill a client."""
 
+    FILTER_PLACEHOLDER = "filter lines…"
+
     def __init__(self, report: PeriodReport, customer: str | None, products: dict[str, Product]) -> None:
         super().__init__()
         self.report = report
@@ -120,12 +122,9 @@ class CustomerScreen(TableScreen):
         yield DashboardHeader(id="header")
         yield Static(title, id="summary")
         yield VirtualTable(line_columns(exp, kind="account"), empty="no lines", id="customer-lines")
-        yield FilterInput(placeholder="filter lines…", id="filter")
-        yield SyncBar(id="sync-bar")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(FilterInput).display = False
         table = self.query_one("#customer-lines", VirtualTable)
         table.set_rows(self.lines)
         table.focus()

@@ -1,13 +1,19 @@
-"""What every table screen shares: header, filter-as-you-type, sync bar, footer."""
+"""What every table screen shares: header, filter-as-you-type, sync bar, footer.
+
+The filter field and the sync bar are mounted the first time they are needed
+(`/`, a sync starting), not with the screen: most screens never show them,
+and every widget mounted at start-up costs styling and layout before the
+first frame.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Footer, Input
 
 from payg_tui.ui.widgets.table import VirtualTable
 
@@ -33,6 +39,7 @@ class TableScreen(Screen[None]):
         Binding("escape", "back", "Back", id="back"),
         Binding("e", "export", "Export", id="export"),
     ]
+    FILTER_PLACEHOLDER: ClassVar[str] = "filter…"
 
     @property
     def payg(self) -> PaygApp:
@@ -48,17 +55,56 @@ class TableScreen(Screen[None]):
     def action_export(self) -> None:
         self.payg.action_export(self.period_key())
 
-    def action_filter(self) -> None:
+    # -- the sync bar, mounted when a sync first runs while this screen exists --
+
+    @on(events.Mount)
+    def _follow_sync(self) -> None:
+        self.watch(self.app, "syncing", self._syncing, init=self.payg.syncing)
+
+    def _syncing(self, syncing: bool) -> None:
+        if syncing:
+            self.ensure_sync_bar()
+
+    def ensure_sync_bar(self) -> None:
+        """Mount the (hidden unless syncing) sync bar if this screen has none yet."""
+        if not self.query("#sync-bar"):
+            from payg_tui.ui.widgets.sync_bar import SyncBar
+
+            self._mount_above_footer(SyncBar(id="sync-bar"))
+
+    def _mount_above_footer(self, widget: Any) -> Any:
+        """Mount a bottom-docked widget in the place it had when every screen composed it."""
+        footers = self.query(Footer)
+        return self.mount(widget, before=footers.first()) if footers else self.mount(widget)
+
+    # -- filter ---------------------------------------------------------------
+
+    def filter_field(self) -> FilterInput | None:
+        found = self.query(FilterInput)
+        return found.first() if found else None
+
+    async def action_filter(self) -> None:
         table = self.active_table()
         if table is None:
             return
-        field = self.query_one(FilterInput)
+        field = self.filter_field()
+        if field is None:
+            field = FilterInput(placeholder=self.FILTER_PLACEHOLDER, id="filter")
+            bar = self.query("#sync-bar")  # the filter sits above the sync bar
+            await (self.mount(field, before=bar.first()) if bar else self._mount_above_footer(field))
         field.value = table.filter_text
         field.display = True
-        field.focus()
+        self.set_focus(field)
+
+    def hide_filter(self) -> None:
+        field = self.filter_field()
+        if field is not None:
+            field.display = False
 
     def close_filter(self) -> None:
-        field = self.query_one(FilterInput)
+        field = self.filter_field()
+        if field is None:
+            return
         field.display = False
         table = self.active_table()
         if table is not None:
@@ -70,7 +116,7 @@ class TableScreen(Screen[None]):
         if table is not None and table.filter_text:
             table.set_filter("")
             return
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     @on(FilterInput.Changed)

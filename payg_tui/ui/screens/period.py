@@ -1,7 +1,9 @@
 """One billing period: the summary and a tab per way of looking at it.
 
-The report is built on a worker thread (`Books.report`); the screen paints
-at once with a loading indicator and fills its tables when it arrives.
+The report is built on a worker thread (`Books.report`, often already built
+ahead by the period list); the screen paints at once and fills its tables
+when it arrives. Only the visible tab's widgets are mounted: the others are
+built the first time they are shown, so a 15,000-line period opens fast.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Sparkline, Static, TabbedContent, TabPane
 
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
 from payg_tui.errors import UserError
 from payg_tui.ui.display import amount, coverage, plain, signed, when
 from payg_tui.ui.messages import LoadFailed, ReportLoaded
-from payg_tui.ui.screens.base import FilterInput, TableScreen
+from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.columns import (
     customer_columns,
     day_columns,
@@ -29,10 +31,14 @@ from payg_tui.ui.widgets.columns import (
     not_billed_columns,
     product_columns,
 )
-from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.widgets.footer import KeyFooter
+from payg_tui.ui.widgets.status import DashboardHeader
 from payg_tui.ui.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+    from textual.widget import Widget
+
     from payg_tui.ui.commands import Command
 
 TABS: tuple[tuple[str, str], ...] = (
@@ -44,11 +50,14 @@ TABS: tuple[tuple[str, str], ...] = (
     ("customers", "Customers"),
     ("quality", "Quality"),
 )
+LOADING_DELAY = 0.1  # seconds without a report before the tabs show a loading indicator
 ROUNDING_NOTE = ("Each day is rounded on its own, so the days can add up to a few cents more or less "
                  "than the period's billed total.")
 
 
 class PeriodScreen(TableScreen):
+    FILTER_PLACEHOLDER = "filter this tab…"
+    AUTO_FOCUS = "#accounts-table"  # not the tab bar: the focus would move again, and the footer with it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right_square_bracket", "tab(1)", "Next tab", id="next-tab"),
         Binding("left_square_bracket", "tab(-1)", "Previous tab", show=False, id="prev-tab"),
@@ -61,6 +70,9 @@ class PeriodScreen(TableScreen):
         self.report: PeriodReport | None = None
         self.products: dict[str, Product] = {}
         self.load_seconds: float | None = None
+        self._built: set[str] = set()  # tabs whose widgets are mounted
+        self._rows: dict[str, list[Line]] = {}
+        self._loading_timer: Timer | None = None
 
     def period_key(self) -> str | None:
         return self.key
@@ -68,34 +80,31 @@ class PeriodScreen(TableScreen):
     def compose(self) -> ComposeResult:
         yield DashboardHeader(id="header")
         yield Static(Text(f"{self.key} · loading…"), id="summary")
-        with TabbedContent(id="tabs"):
-            with TabPane("Accounts", id="accounts"):
-                yield VirtualTable(line_columns(2, kind="account"), empty="no account lines",
-                                   id="accounts-table")
-            with TabPane("Add-ons", id="addons"):
-                yield VirtualTable(line_columns(2, kind="addon"), empty="no add-on lines", id="addons-table")
-            with TabPane("Packs", id="packs"):
-                yield VirtualTable(product_columns(2), empty="nothing billed", id="packs-table")
-            with TabPane("Days", id="days"), Vertical():
-                yield Sparkline([], id="days-spark")
-                yield Static(ROUNDING_NOTE, id="days-note", markup=False)
-                yield VirtualTable(day_columns(2, 0), empty="no days yet", id="days-table")
-            with TabPane("Not billed", id="not-billed"), Vertical():
-                yield Static("", id="not-billed-note", markup=False)
-                yield VirtualTable(not_billed_columns(2, "UTC"), empty="every line is billed",
-                                   id="not-billed-table")
-            with TabPane("Customers", id="customers"):
-                yield VirtualTable(customer_columns(2), empty="no customers", id="customers-table")
-            with TabPane("Quality", id="quality"), VerticalScroll(id="quality-scroll"):
-                yield Static("", id="quality-text")
-        yield FilterInput(placeholder="filter this tab…", id="filter")
-        yield SyncBar(id="sync-bar")
-        yield Footer(compact=True)
+        with TabbedContent(id="tabs", initial=TABS[0][0]):
+            for pane_id, label in TABS:
+                with TabPane(label, id=pane_id):
+                    if pane_id == TABS[0][0]:  # the others are built when first shown
+                        self._built.add(pane_id)
+                        yield from self._pane_widgets(pane_id)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(FilterInput).display = False
-        self.query_one("#tabs").loading = True
-        self.reload()
+        # A report the list built ahead arrives within a frame or two: show the
+        # loading indicator only if it takes longer than that.
+        self._loading_timer = self.set_timer(LOADING_DELAY, self._show_loading)
+        # Ask after the first paint: a report still to build keeps a worker thread
+        # busy, which would otherwise slow the screen's mounting down (the GIL).
+        self.call_after_refresh(self.reload)
+
+    def _show_loading(self) -> None:
+        if self.report is None:
+            self.query_one("#tabs").loading = True
+
+    def _stop_loading(self) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        self.query_one("#tabs").loading = False
 
     def reload(self) -> None:
         self._load(self.key)
@@ -108,7 +117,7 @@ class PeriodScreen(TableScreen):
         started = time.perf_counter()
         books = self.payg.books
         try:
-            report = books.report(key)
+            report = self.payg.reports.report(key)
             products = books.products()
         except UserError as error:
             self.post_message(LoadFailed(f"period {key}", error.message))
@@ -118,43 +127,62 @@ class PeriodScreen(TableScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
-        self.query_one("#tabs").loading = False
+        self._stop_loading()
         self.payg.notify(message.message, title=f"cannot load {message.what}", severity="error")
 
     @on(ReportLoaded)
     def _loaded(self, message: ReportLoaded) -> None:
         message.stop()
         self.report, self.products, self.load_seconds = message.report, message.products, message.seconds
-        self._fill(message.report)
-        self.query_one("#tabs").loading = False
+        with self.app.batch_update():
+            self._fill(message.report)
+            self._stop_loading()
         self.active_table_focus()
 
-    # -- filling --------------------------------------------------------------
+    # -- building and filling the tabs ----------------------------------------
+
+    def _pane_widgets(self, pane_id: str) -> list[Widget]:
+        """A tab's widgets, with columns for the report's currency once it is known."""
+        report = self.report
+        exp = report.provider.currency_exponent if report else 2
+        tz = report.provider.timezone if report else "UTC"
+        if pane_id == "accounts":
+            return [VirtualTable(line_columns(exp, kind="account"), empty="no account lines",
+                                 id="accounts-table")]
+        if pane_id == "addons":
+            return [VirtualTable(line_columns(exp, kind="addon"), empty="no add-on lines", id="addons-table")]
+        if pane_id == "packs":
+            return [VirtualTable(product_columns(exp), empty="nothing billed", id="packs-table")]
+        if pane_id == "days":
+            return [Vertical(Sparkline([], id="days-spark"),
+                             Static(ROUNDING_NOTE, id="days-note", markup=False),
+                             VirtualTable(day_columns(exp, 0), empty="no days yet", id="days-table"))]
+        if pane_id == "not-billed":
+            return [Vertical(Static("", id="not-billed-note", markup=False),
+                             VirtualTable(not_billed_columns(exp, tz), empty="every line is billed",
+                                          id="not-billed-table"))]
+        if pane_id == "customers":
+            return [VirtualTable(customer_columns(exp), empty="no customers", id="customers-table")]
+        return [VerticalScroll(Static("", id="quality-text"), id="quality-scroll")]
+
+    async def _build(self, pane_id: str) -> None:
+        """Mount a tab's widgets the first time it is shown, filled if the report is here."""
+        if pane_id in self._built or pane_id not in dict(TABS):
+            return
+        self._built.add(pane_id)
+        await self.query_one(f"#{pane_id}", TabPane).mount_all(self._pane_widgets(pane_id))
+        if self.report is not None:
+            self._fill_pane(pane_id, self.report)
 
     def _fill(self, report: PeriodReport) -> None:
-        exp = report.provider.currency_exponent
-        tz = report.provider.timezone
+        """The summary and tab labels, and every tab built so far."""
         self.query_one("#summary", Static).update(self._summary(report))
         accounts = [ln for ln in report.lines if ln.kind == "account"]
         addons = [ln for ln in report.lines if ln.kind == "addon"]
         not_billed = [ln for ln in report.lines if ln.state != "billed"]
-        self._table("accounts").set_columns(line_columns(exp, kind="account"))
-        self._table("accounts").set_rows(accounts)
-        self._table("addons").set_columns(line_columns(exp, kind="addon"))
-        self._table("addons").set_rows(addons)
-        self._table("packs").set_columns(product_columns(exp))
-        self._table("packs").set_rows(report.products)
-        largest = max((d.billed for d in report.days), default=0)
-        self._table("days").set_columns(day_columns(exp, largest))  # type: ignore[arg-type]
-        self._table("days").set_rows(report.days)
-        scale = 10 ** exp
-        self.query_one("#days-spark", Sparkline).data = [int(d.billed * scale) for d in report.days]
-        self._table("not-billed").set_columns(not_billed_columns(exp, tz))
-        self._table("not-billed").set_rows(not_billed)
-        self.query_one("#not-billed-note", Static).update(self._not_billed_note(report, not_billed))
-        self._table("customers").set_columns(customer_columns(exp))
-        self._table("customers").set_rows(report.customers)
-        self.query_one("#quality-text", Static).update(self._quality(report))
+        self._rows = {"accounts": accounts, "addons": addons, "not-billed": not_billed}
+        for pane_id in self._built:
+            self._fill_pane(pane_id, report)
         pane_labels = {
             "accounts": f"Accounts {len({ln.id for ln in accounts})}",
             "addons": f"Add-ons {len({ln.id for ln in addons})}",
@@ -165,6 +193,33 @@ class PeriodScreen(TableScreen):
         tabs = self.query_one(TabbedContent)
         for pane_id, label in pane_labels.items():
             tabs.get_tab(pane_id).label = label  # type: ignore[assignment]
+
+    def _fill_pane(self, pane_id: str, report: PeriodReport) -> None:
+        exp = report.provider.currency_exponent
+        tz = report.provider.timezone
+        if pane_id in ("accounts", "addons"):
+            kind = "account" if pane_id == "accounts" else "addon"
+            self._table(pane_id).set_columns(line_columns(exp, kind=kind))
+            self._table(pane_id).set_rows(self._rows[pane_id])
+        elif pane_id == "packs":
+            self._table("packs").set_columns(product_columns(exp))
+            self._table("packs").set_rows(report.products)
+        elif pane_id == "days":
+            largest = max((d.billed for d in report.days), default=0)
+            self._table("days").set_columns(day_columns(exp, largest))  # type: ignore[arg-type]
+            self._table("days").set_rows(report.days)
+            scale = 10 ** exp
+            self.query_one("#days-spark", Sparkline).data = [int(d.billed * scale) for d in report.days]
+        elif pane_id == "not-billed":
+            not_billed = self._rows["not-billed"]
+            self._table("not-billed").set_columns(not_billed_columns(exp, tz))
+            self._table("not-billed").set_rows(not_billed)
+            self.query_one("#not-billed-note", Static).update(self._not_billed_note(report, not_billed))
+        elif pane_id == "customers":
+            self._table("customers").set_columns(customer_columns(exp))
+            self._table("customers").set_rows(report.customers)
+        elif pane_id == "quality":
+            self.query_one("#quality-text", Static).update(self._quality(report))
 
     def _table(self, pane: str) -> VirtualTable[Any]:
         return self.query_one(f"#{pane}-table", VirtualTable)
@@ -245,8 +300,8 @@ class PeriodScreen(TableScreen):
         pane = self.query_one(TabbedContent).active
         if not pane:
             return None
-        tables = list(self.query_one(f"#{pane}", TabPane).query(VirtualTable))
-        return tables[0] if tables else None
+        tables = self.query_one(f"#{pane}", TabPane).query(VirtualTable)
+        return tables.first() if tables else None
 
     def active_table_focus(self) -> None:
         table = self.active_table()
@@ -260,13 +315,15 @@ class PeriodScreen(TableScreen):
         self.show_tab(ids[(current + step) % len(ids)])
 
     def show_tab(self, pane_id: str) -> None:
-        self.query_one(FilterInput).display = False
+        self.hide_filter()
         self.query_one(TabbedContent).active = pane_id
         self.active_table_focus()
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.query_one(FilterInput).display = False
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.hide_filter()
+        if event.pane.id is not None:
+            await self._build(event.pane.id)
         self.call_after_refresh(self.active_table_focus)
 
     @on(VirtualTable.Selected)

@@ -7,17 +7,21 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from payg_tui.engine.model import PeriodSummary
 from payg_tui.ui.display import amount, coverage
-from payg_tui.ui.screens.base import FilterInput, TableScreen
-from payg_tui.ui.widgets.status import DashboardHeader, SyncBar
+from payg_tui.ui.screens.base import TableScreen
+from payg_tui.ui.widgets.footer import KeyFooter
+from payg_tui.ui.widgets.status import DashboardHeader
 from payg_tui.ui.widgets.table import Column, VirtualTable
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from payg_tui.ui.commands import Command
 
+REST = 0.25  # seconds the cursor stays on a period before its report is built ahead
 STATUS_TONE = {"open": "vtable--good", "provisional": "vtable--warn", "closed": None}
 
 
@@ -47,20 +51,23 @@ def period_columns(exponent: int) -> list[Column[PeriodSummary]]:
 
 
 class PeriodsScreen(TableScreen):
-    """The period list."""
+    """The period list: the app's first screen, so it composes only what it shows."""
+
+    FILTER_PLACEHOLDER = "filter periods…"
+    AUTO_FOCUS = "#periods"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rest_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield DashboardHeader(id="header")
         yield Static(id="headline")
         yield VirtualTable(period_columns(2), empty="no periods yet: press s to sync", id="periods")
-        yield FilterInput(placeholder="filter periods…", id="filter")
-        yield SyncBar(id="sync-bar")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(FilterInput).display = False
         self.watch(self.payg, "periods", self._show, init=True)
-        self.query_one("#periods", VirtualTable).focus()
 
     def _show(self, periods: tuple[PeriodSummary, ...]) -> None:
         table: VirtualTable[PeriodSummary] = self.query_one("#periods", VirtualTable)
@@ -96,6 +103,17 @@ class PeriodsScreen(TableScreen):
     @on(VirtualTable.Selected, "#periods")
     def _open(self, event: VirtualTable.Selected) -> None:
         self.payg.open_period(event.row.period.key)
+
+    @on(VirtualTable.Highlighted, "#periods")
+    def _rest(self, event: VirtualTable.Highlighted) -> None:
+        """When the cursor rests on a period (the newest one at start), build its report ahead."""
+        if self._rest_timer is not None:
+            self._rest_timer.stop()
+            self._rest_timer = None
+        row = event.row
+        if isinstance(row, PeriodSummary) and self.is_current:
+            key = row.period.key
+            self._rest_timer = self.set_timer(REST, lambda: self.payg.build_ahead(key))
 
     def commands(self) -> list[Command]:
         key = self.period_key()

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from payg_tui.errors import UserError
+from payg_tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from payg_tui.config import Config
@@ -44,7 +45,7 @@ class SettingsScreen(Screen[None]):
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="settings-save")
                 yield Button("Back", id="settings-back")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         from payg_tui import locations
