@@ -191,15 +191,20 @@ async def bench_large(cache: Path) -> dict[str, float]:
 async def bench_sync(accounts: int) -> dict[str, float]:
     from payg_tui.books import Books
     from payg_tui.config import Config
-    from payg_tui.sources.sandbox import start_sandbox
     from payg_tui.ui.app import PaygApp
 
     scratch = Path(tempfile.mkdtemp(prefix="payg-bench-sync-"))
-    server = start_sandbox(accounts=accounts, seed=5, token="bench-token")
+    # The sandbox runs in its own process, as a real API would: in this process
+    # its JSON and gzip work would compete with the UI thread for the GIL.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "payg_tui.cli", "sandbox", "--accounts", str(accounts), "--seed", "5",
+         "--token", "bench-token", "--quiet"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert server.stdout is not None
+    url = next(line.split()[1] for line in server.stdout if line.startswith("url:"))
     gaps: list[float] = []
     try:
         with Books.open_cache(scratch / "cache.sqlite3", create=True) as books:
-            app = PaygApp(books, config=Config(api_url=server.url, api_token="bench-token"),
+            app = PaygApp(books, config=Config(api_url=url, api_token="bench-token"),
                           auto_sync=False)
             async with app.run_test(size=(120, 36)) as pilot:
                 await app.workers.wait_for_complete()
@@ -221,7 +226,8 @@ async def bench_sync(accounts: int) -> dict[str, float]:
                 await pilot.pause()
                 hours = sum(s.hours_observed for s in app.periods)
     finally:
-        server.shutdown()
+        server.terminate()
+        server.wait()
         shutil.rmtree(scratch, ignore_errors=True)
     gaps.sort()
     return {"sync_s": elapsed, "hours_in_periods": float(hours), "ticks": float(len(gaps)),

@@ -424,6 +424,11 @@ def paused_gc() -> Iterator[None]:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
+                # What the pause allocated and still holds would make the next
+                # full collection scan it all: a stop-the-world pause of 0.1 to
+                # 0.2 s in the dashboard. Freeze it out of the collector's view
+                # instead; reference counting still frees it.
+                gc.freeze()
                 gc.enable()
 
 

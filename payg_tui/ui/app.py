@@ -151,12 +151,13 @@ class PaygApp(App[int]):
             self.call_after_refresh(self.exit)
 
     def _prepare_sync_bar(self) -> None:
-        # The first progress bar mounted makes Textual parse its CSS (60-90 ms): do it
-        # once the list has been shown, not at start-up nor in the first moments of a sync.
+        # Mount the (hidden) sync bar once the list has been shown, not at start-up
+        # nor in the first moments of a sync. The app may be closing by then.
         from payg_tui.ui.screens.base import TableScreen
 
-        if isinstance(self.screen, TableScreen):
-            self.screen.ensure_sync_bar()
+        screen = self.screen_stack[-1] if self.screen_stack else None
+        if isinstance(screen, TableScreen) and screen.is_attached:
+            screen.ensure_sync_bar()
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:

@@ -272,3 +272,12 @@ async def test_markup_escapes_and_long_names_show_literally(demo_app: PaygApp) -
         assert len(lines) == 36 and all(len(line) <= 120 for line in lines)
         row: Line = table.view[0]
         assert row.name.startswith("very-long-name-") and "…" in screen_text(pilot)
+
+
+async def test_quitting_before_the_sync_bar_is_prepared_is_clean(demo_app: PaygApp) -> None:
+    """The sync bar is mounted a moment after start: quitting first must not crash."""
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+    demo_app._prepare_sync_bar()  # the timer firing after the screens are gone
+    assert not demo_app.screen_stack

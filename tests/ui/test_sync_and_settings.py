@@ -111,3 +111,14 @@ async def test_settings_validate_and_save_url_and_token(example_cache: Path, tmp
         await pilot.press("escape")
         assert not isinstance(app.screen, SettingsScreen)
     books.close()
+
+
+def test_the_sync_bar_shows_hours_percentage_rate_and_eta():
+    from payg_tui.sources.sync import SyncProgress
+    from payg_tui.ui.widgets.sync_bar import bar_text
+
+    progress = SyncProgress(stage="snapshots", hours_done=372, hours_total=744, hours_added=370,
+                            pages=3, elapsed=2.0)
+    text = bar_text(progress, width=10).plain
+    assert text == "sync: 370 h added ━━━━━───── 50% · 186 h/s · 2 s left"
+    assert bar_text(None).plain == "sync: connecting…"
