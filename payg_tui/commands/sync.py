@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -25,13 +28,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", metavar="T",
                         help="override the configured API token (prefer PAYG_API_TOKEN: "
                              "arguments are visible to other users)")
+    parser.add_argument("--progress", choices=("auto", "json"), default="auto",
+                        help="auto: a bar on a terminal, plain lines otherwise; json: one JSON "
+                             "object a line on stdout (progress, then the summary), for programs")
+    # For the dashboard, which runs its syncs as this command in a child process.
+    parser.add_argument("--cache-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--connect-timeout", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--read-timeout", type=float, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
     from payg_tui import locations
     from payg_tui.config import check_token, check_url, load_config
     from payg_tui.errors import UsageError
-    from payg_tui.sources.client import ApiClient
+    from payg_tui.sources.client import ApiClient, RetryPolicy
     from payg_tui.sources.sync import parse_when, run_sync
     from payg_tui.store.cache import Store
 
@@ -47,9 +58,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("no API token: run `payg-tui config set api.token -` (reads stdin), "
                          "set PAYG_API_TOKEN or pass --token")
 
-    display = ProgressDisplay(sys.stderr)
-    with Store.open(locations.cache_path()) as store, ApiClient(
-        url, token, connect_timeout=config.connect_timeout, read_timeout=config.read_timeout
+    display: ProgressDisplay | JsonProgress = (
+        JsonProgress(sys.stdout) if args.progress == "json" else ProgressDisplay(sys.stderr))
+    retry = RetryPolicy(tries=2, total=10.0) if args.quick else None
+    with Store.open(args.cache_file or locations.cache_path()) as store, ApiClient(
+        url, token, connect_timeout=args.connect_timeout or config.connect_timeout,
+        read_timeout=args.read_timeout or config.read_timeout, retry=retry,
     ) as client:
         try:
             summary = run_sync(store, client, since=since, until=until, progress=display.update)
@@ -65,8 +79,31 @@ def run(args: argparse.Namespace) -> int:
             return 130
         finally:
             display.finish()
-    print(summary_text(summary))
+    if isinstance(display, JsonProgress):
+        display.summary(summary)
+    else:
+        print(summary_text(summary))
     return 0
+
+
+class JsonProgress:
+    """Progress and summary as JSON lines, flushed at once (the dashboard reads them live)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def update(self, progress: SyncProgress) -> None:
+        self._write({"progress": dataclasses.asdict(progress)})
+
+    def summary(self, summary: SyncSummary) -> None:
+        self._write({"summary": dataclasses.asdict(summary)})
+
+    def finish(self) -> None:
+        pass
+
+    def _write(self, obj: dict[str, object]) -> None:
+        self.stream.write(json.dumps(obj) + "\n")
+        self.stream.flush()
 
 
 def summary_text(summary: SyncSummary) -> str:

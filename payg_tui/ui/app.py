@@ -126,7 +126,12 @@ class PaygApp(App[int]):
     def on_mount(self) -> None:
         if self.auto_sync and self.online == "cache":
             self.start_sync(quick=True)
-        self.set_interval(60, self.load_periods)  # keeps "x min ago" honest
+        self.set_interval(60, self._refresh_age)
+
+    def _refresh_age(self) -> None:
+        """Keep "x min ago" honest; a running sync reloads the periods when it ends."""
+        if not self.syncing:
+            self.load_periods()
 
     @work(thread=True, exclusive=True, group="periods")
     def load_periods(self) -> None:

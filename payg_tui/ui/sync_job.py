@@ -1,20 +1,35 @@
 """The dashboard's glue to `payg_tui.sources.sync`: one function, run on a worker thread.
 
 Kept small and alone so it follows the sync module's API when that moves.
-httpx and the client are imported here, inside the call, so the dashboard
-starts without them. The sync writes through its own connection to the
-cache file (SQLite WAL lets the screens keep reading meanwhile).
+The sync itself runs in a child process (`payg-tui sync --progress json`),
+which writes through its own connection to the cache file (SQLite WAL lets
+the screens keep reading meanwhile).
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from payg_tui.errors import UsageError
+from payg_tui.errors import (
+    EXIT_CACHE,
+    EXIT_CONTRACT,
+    EXIT_NETWORK,
+    CacheError,
+    DataContractError,
+    NetworkError,
+    UsageError,
+    UserError,
+)
 
 if TYPE_CHECKING:
     from payg_tui.config import Config
@@ -42,22 +57,72 @@ def request_from(config: Config, cache: Path, *, quick: bool = False) -> SyncReq
 
 def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
         should_stop: Callable[[], bool]) -> SyncSummary:
-    """Bring the cache at `request.cache` up to date; raises `UserError`s."""
-    from payg_tui.books import UPDATED_KEY
-    from payg_tui.sources.client import ApiClient, RetryPolicy
-    from payg_tui.sources.sync import run_sync
-    from payg_tui.store.cache import Store
+    """Bring the cache at `request.cache` up to date; raises `UserError`s.
 
-    retry = RetryPolicy(tries=2, total=10.0) if request.quick else None
-    with Store.open(request.cache) as store, ApiClient(
-        request.url, request.token, connect_timeout=request.connect_timeout,
-        read_timeout=request.read_timeout, retry=retry,
-    ) as client:
-        summary = run_sync(store, client, progress=progress, should_stop=should_stop)
-        if summary.hours_added:
-            # Books.age_text() reads this key; the sync module keeps its own "last_sync".
-            store.set_meta(UPDATED_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
+    The sync runs as `payg-tui sync --progress json` in a child process and
+    this thread only reads its lines: decoding and storing a large reseller's
+    pages in the dashboard's own interpreter would stall the UI thread (the
+    GIL, and the garbage collector's pauses) for a tenth of a second at times.
+    The token travels in the child's environment, never on its command line.
+    """
+    from payg_tui.sources.sync import SyncProgress
+
+    command = [sys.executable, "-m", "payg_tui.cli", "sync", "--progress", "json",
+               "--api-url", request.url, "--cache-file", str(request.cache),
+               "--connect-timeout", str(request.connect_timeout),
+               "--read-timeout", str(request.read_timeout), *(["--quick"] if request.quick else [])]
+    env = {**os.environ, "PAYG_API_TOKEN": request.token}
+    env.pop("PAYG_API_URL", None)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env, text=True,
+                                 encoding="utf-8")
+        _children.add(child)
+        summary = None
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                if should_stop() and child.poll() is None:
+                    child.send_signal(signal.SIGINT)  # it stops after the page it is storing
+                message = json.loads(line)
+                if "progress" in message:
+                    progress(SyncProgress(**message["progress"]))
+                elif "summary" in message:
+                    summary = _summary(message["summary"])
+            code = child.wait()
+        finally:
+            _children.discard(child)
+            if child.poll() is None:
+                child.kill()
+        errors.seek(0)
+        lines = [line for line in errors.read().splitlines() if line.strip()]
+    if code != 0 or summary is None:
+        raise _error(code, lines[-1] if lines else f"sync stopped (exit {code})")
     return summary
+
+
+_children: set[subprocess.Popen[str]] = set()
+
+
+@atexit.register
+def _stop_children() -> None:
+    """A sync still running when the dashboard quits stops after its current page."""
+    for child in list(_children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+
+
+def _summary(fields: dict[str, Any]) -> SyncSummary:
+    from payg_tui.sources.sync import SyncSummary
+
+    fields["missing"] = [tuple(run) for run in fields["missing"]]
+    fields["periods"] = tuple(fields["periods"])
+    return SyncSummary(**fields)
+
+
+def _error(code: int, line: str) -> UserError:
+    message = line.removeprefix("payg-tui: ")
+    kind = {EXIT_NETWORK: NetworkError, EXIT_CONTRACT: DataContractError, EXIT_CACHE: CacheError}
+    return kind.get(code, UsageError)(message)
 
 
 def describe(summary: SyncSummary) -> str:
