@@ -7,6 +7,7 @@ knows exactly which hours exist; retries use tiny delays so nothing waits.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import sqlite3
@@ -281,6 +282,21 @@ def test_a_good_sync_never_shows_the_token(env: dict[str, str], server: SandboxS
     out, err = capsys.readouterr()
     assert TOKEN not in out + err
     assert "hours added" in out and "missing hour" in out and "periods touched" in out
+
+
+def test_progress_json_is_one_object_a_line_for_programs(env: dict[str, str], server: SandboxServer,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the dashboard's child process prints: progress objects, then the summary."""
+    monkeypatch.setenv("PAYG_API_TOKEN", TOKEN)
+    assert cli("sync", "--since", "2026-11-01", "--api-url", server.url, "--progress", "json") == 0
+    out, err = capsys.readouterr()
+    messages = [json.loads(line) for line in out.splitlines()]
+    assert all(len(m) == 1 and ("progress" in m or "summary" in m) for m in messages)
+    assert "summary" in messages[-1] and messages[-1]["summary"]["hours_added"] > 0
+    done = [m["progress"] for m in messages if "progress" in m and m["progress"]["stage"] == "done"]
+    assert done and done[-1]["hours_added"] == messages[-1]["summary"]["hours_added"]
+    assert TOKEN not in out + err
 
 
 def test_an_unreachable_api_is_a_network_error(env: dict[str, str],
