@@ -119,13 +119,6 @@ class Books:
                 self.store.set_meta(summaries.META_KEY, summaries.dump(computed, version))
         return computed
 
-    def period_keys(self) -> list[str]:
-        from payg_tui.engine.billing import period_keys
-
-        with self._lock:
-            ledger = self.store.load_ledger()
-        return period_keys(ledger)
-
     def report(self, key: str) -> PeriodReport:
         """The period's report; the last few are remembered until the data changes."""
         from payg_tui.engine.billing import build_report, report_window

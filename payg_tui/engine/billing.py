@@ -85,20 +85,21 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
     lines.sort(key=lambda ln: (ln.kind, ln.id, ln.start))
     totals = _totals(((ln.state, ln.amount, ln.estimate) for ln in lines), ctx.money)
     days = days_of(p, tz)
+    missing = coverage.missing_in(p.start, p.end)
     return PeriodReport(
         provider=ledger.provider,
         period=p,
         status=_status(ctx, any(ln.state == "pending" for ln in lines)),
         as_of=coverage.as_of,
         hours_observed=coverage.observed_in(p.start, p.end),
-        missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
+        missing_hours=sum(b - a + 1 for a, b in missing),
         lines=lines,
         totals=totals,
         days=daily_totals(lines, days, ctx.book, ctx.money, coverage.as_of),
         products=product_uses(lines, ledger.products),
         customers=customer_uses(lines, ctx.money.decimal(0)),
         warnings=_warnings(lines, p),
-        missing=coverage.missing_in(p.start, p.end),
+        missing=missing,
     )
 
 

@@ -236,19 +236,6 @@ class PeriodReport:
     warnings: list[str]
     missing: list[tuple[Slot, Slot]]  # missing hours of the period, inclusive runs
 
-    @property
-    def summary(self) -> PeriodSummary:
-        billed_or_pending = [ln for ln in self.lines if ln.state != "exempt"]
-        return PeriodSummary(
-            period=self.period,
-            status=self.status,
-            accounts=len({ln.id for ln in billed_or_pending if ln.kind == "account"}),
-            addons=len({ln.id for ln in billed_or_pending if ln.kind == "addon"}),
-            totals=self.totals,
-            hours_observed=self.hours_observed,
-            missing_hours=self.missing_hours,
-        )
-
 
 class BillingError(ValueError):
     """Data the billing rules cannot price (a bad time zone, for example)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from payg_tui.engine.model import Product, Slot
 
@@ -37,9 +36,6 @@ class PriceSteps:
             start = stop
             i += 1
         return out
-
-    def first_priced(self) -> Slot | None:
-        return self.starts[0] if self.starts else None
 
 
 class PriceBook:
@@ -98,9 +94,6 @@ class Money:
 
     def decimal(self, minor_units: int) -> Decimal:
         return Decimal(minor_units).scaleb(-self.exponent)
-
-    def exact(self, numerator: int) -> Fraction:
-        return Fraction(numerator, self.denominator)
 
 
 def format_amount(value: Decimal | None, exponent: int) -> str | None:

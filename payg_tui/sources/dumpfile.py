@@ -6,10 +6,7 @@ written in one transaction: a broken file leaves the cache exactly as it was.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,27 +15,14 @@ from payg_tui.books import UPDATED_KEY
 from payg_tui.engine.model import BillingError, slot_iso
 from payg_tui.engine.periods import periods_between
 from payg_tui.errors import DataContractError, UsageError
+from payg_tui.sources.gcpause import paused_gc
 from payg_tui.sources.payload import ContractError, Dump, parse_dump
 from payg_tui.store.cache import Store
 
 
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """A dump is millions of small objects that all live on: the cyclic garbage
-    collector would rescan them again and again while they are built (several
-    times the cost of parsing). Nothing here makes cycles, so pause it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def read_dump(path: Path) -> Dump:
     """Parse and validate an import file; errors name the file, snapshot and field."""
-    with _no_gc_pauses():
+    with paused_gc():
         return _read_dump(path)
 
 
@@ -77,7 +61,7 @@ def _read_dump(path: Path) -> Dump:
 
 def import_dump(path: Path, *, demo: bool = False, cache: Path | None = None) -> str:
     """Store the dump in the cache (with `demo`, only check it); returns a summary line."""
-    with _no_gc_pauses():
+    with paused_gc():
         return _import(path, demo, cache)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -330,32 +330,3 @@ def parse_dump(doc: Any, where: str = "dump") -> Dump:
             raise ContractError(f"snapshot {slot_iso(b.slot)}", "taken_at",
                                 "two snapshots for the same hour")
     return Dump(provider=provider, products=products, snapshots=snapshots)
-
-
-def snapshot_to_api(snap: Snapshot) -> dict[str, Any]:
-    """The API's own shape of a snapshot (for dumps, the sandbox and tests)."""
-    by_account: dict[str, list[dict[str, str]]] = {acc: [] for acc in snap.packs}
-    for add_id, (acc, product) in snap.addons.items():
-        by_account.setdefault(acc, []).append({"id": add_id, "product": product})
-    return {
-        "taken_at": slot_iso(snap.slot),
-        "accounts": [
-            {"id": acc, "name": snap.labels[acc][0], "customer": snap.labels[acc][1],
-             "pack": pack, "addons": by_account.get(acc, [])}
-            for acc, pack in snap.packs.items()
-        ],
-    }
-
-
-def products_to_api(products: Iterable[Product]) -> list[dict[str, Any]]:
-    return [
-        {"code": p.code, "kind": p.kind, "name": p.name,
-         "prices": [{"effective_from": slot_iso(v.effective_from), "monthly": str(v.monthly)}
-                    for v in p.prices]}
-        for p in products
-    ]
-
-
-def provider_to_api(provider: Provider) -> dict[str, Any]:
-    return {"name": provider.name, "currency": provider.currency,
-            "currency_exponent": provider.currency_exponent, "timezone": provider.timezone}

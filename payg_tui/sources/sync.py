@@ -27,7 +27,8 @@ from payg_tui.books import UPDATED_KEY
 from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, slot_iso, slot_of
 from payg_tui.engine.periods import period_of, periods_between, zone
 from payg_tui.errors import CacheError, UsageError
-from payg_tui.sources.client import ApiClient, RetryNotice, SnapshotPage, paused_gc
+from payg_tui.sources.client import ApiClient, RetryNotice, SnapshotPage
+from payg_tui.sources.gcpause import paused_gc
 from payg_tui.sources.payload import Snapshot
 
 LAST_SYNC_KEY = "last_sync"
