@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
 from payg_tui.engine.model import Line, Product, Provider, Slot, slot_time
-from payg_tui.formats import money, safe_text
+from payg_tui.engine.periods import zone
+from payg_tui.formats import local_hour, money, safe_text
 
 UNPRICED = "unpriced"
 
@@ -36,18 +35,11 @@ def signed(value: Decimal, exponent: int) -> str:
     return text if value < 0 else "+" + text
 
 
-@lru_cache(maxsize=16)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def local(slot: Slot, timezone: str) -> datetime:
-    return slot_time(slot).astimezone(_zone(timezone))
+    return slot_time(slot).astimezone(zone(timezone))
 
 
-def when(slot: Slot, timezone: str) -> str:
-    """`2026-11-28 14:00` in the provider's time zone."""
-    return local(slot, timezone).strftime("%Y-%m-%d %H:%M")
+when = local_hour  # `2026-11-28 14:00` in the provider's time zone, as the CLI's tables write it
 
 
 def when_short(slot: Slot, timezone: str) -> str:
