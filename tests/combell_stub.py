@@ -121,6 +121,7 @@ class CombellStub:
         self._used = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self.url = ""  # set by start()
         self._thread: threading.Thread | None = None
 
     # -- life cycle -----------------------------------------------------------
@@ -144,7 +145,8 @@ class CombellStub:
                                         kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        self.url = f"http://{host}:{port}"
+        return self.url
 
     def stop(self) -> None:
         if self._server is not None:

@@ -27,9 +27,7 @@ def stub() -> Iterator[CombellStub]:
 
 @pytest.fixture
 def url(stub: CombellStub) -> str:
-    assert stub._server is not None
-    host, port = stub._server.server_address[:2]
-    return f"http://{host}:{port}"
+    return stub.url
 
 
 @pytest.fixture(autouse=True)

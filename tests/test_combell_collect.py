@@ -44,9 +44,7 @@ def stub(clock: FakeClock) -> Iterator[CombellStub]:
 
 @pytest.fixture
 def url(stub: CombellStub) -> str:
-    assert stub._server is not None
-    host, port = stub._server.server_address[:2]
-    return f"http://{host}:{port}"
+    return stub.url
 
 
 def _collect(url: str, clock: FakeClock, credentials: Credentials = CREDENTIALS, **kw: object):
