@@ -118,7 +118,9 @@ def mutated(draw: st.DrawFn, base: Any = BASE) -> Any:
         elif action == "add" and isinstance(parent, dict):
             parent[draw(st.sampled_from(KEYS))] = draw(weird)
         elif action == "duplicate" and isinstance(parent, list):
-            parent.append(copy.deepcopy(parent[key]))
+            # The same object twice, not a deep copy: `weird` values can be nested
+            # thousands deep, past what copy.deepcopy's recursion can take.
+            parent.append(parent[key])
         elif action == "wrap":
             parent[key] = [parent[key]]
     return doc
