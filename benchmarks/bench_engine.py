@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from payg_tui.engine.model import slot_of  # noqa: E402
-from payg_tui.sources.generator import Reseller  # noqa: E402
-from payg_tui.sources.payload import parse_products, parse_provider, parse_snapshot  # noqa: E402
+from payg_tui.providers.payload import parse_products, parse_provider, parse_snapshot  # noqa: E402
+from payg_tui.sandbox.generator import Reseller  # noqa: E402
 from payg_tui.store.cache import Store  # noqa: E402
 
 DATA = ROOT / "bench-data"
@@ -95,7 +95,7 @@ def forget_summaries(cache: Path) -> Callable[[], None]:
 
 def bench_import(runs: int) -> tuple[float, float, int]:
     """`import` of a 1,000-account month vs json.load of the same file, in-process."""
-    from payg_tui.sources.dumpfile import import_dump
+    from payg_tui.service.importing import import_dump
 
     dump_path = DATA / "import-1000.json"
     if not dump_path.exists():

@@ -142,7 +142,7 @@ def fetch_only(url: str, since: str, until: str) -> int:
     """The baseline: the same pages, with plain httpx and json.loads, nothing else."""
     import httpx
 
-    from payg_tui.sources.client import FIRST_PAGE, MAX_PAGE, PAGE_BYTES
+    from payg_tui.providers.hosting_api import FIRST_PAGE, MAX_PAGE, PAGE_BYTES
 
     started = time.perf_counter()
     snapshots = pages = total = 0

@@ -133,7 +133,7 @@ async def bench_large(cache: Path) -> dict[str, float]:
     - cold: Enter as soon as the list shows, before the report could be built ahead;
     - warm: the cursor has rested on the period first, so the report was built ahead.
     """
-    from payg_tui.books import Books
+    from payg_tui.service.books import Books
     from payg_tui.ui.app import PaygApp
     from payg_tui.ui.screens.periods import REST
     from payg_tui.ui.widgets.table import VirtualTable
@@ -189,8 +189,8 @@ async def bench_large(cache: Path) -> dict[str, float]:
 
 
 async def bench_sync(accounts: int) -> dict[str, float]:
-    from payg_tui.books import Books
     from payg_tui.config import Config
+    from payg_tui.service.books import Books
     from payg_tui.ui.app import PaygApp
 
     scratch = Path(tempfile.mkdtemp(prefix="payg-bench-sync-"))

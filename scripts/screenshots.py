@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from payg_tui.books import Books  # noqa: E402
+from payg_tui.service.books import Books  # noqa: E402
 from tests.ui.snapshot_app import FIXED_NOW, make_app  # noqa: E402
 
 # (file name, terminal size, keys, tab to show)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from payg_tui.engine.billing import build_report, list_periods
-from payg_tui.engine.model import EPOCH, Ledger, PeriodReport, PriceVersion, Product, Provider, Slot
-from payg_tui.sources.payload import Snapshot, parse_snapshot
+from payg_tui.engine.model import EPOCH, Ledger, PeriodReport, PriceVersion, Product, Provider, Slot, Snapshot
+from payg_tui.providers.payload import parse_snapshot
 from payg_tui.store.cache import Store
 
 

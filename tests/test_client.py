@@ -13,7 +13,7 @@ import pytest
 
 from payg_tui.engine.model import Slot, slot_iso
 from payg_tui.errors import DataContractError, NetworkError, UsageError
-from payg_tui.sources.client import ApiClient, RetryNotice, RetryPolicy
+from payg_tui.providers.hosting_api import ApiClient, RetryNotice, RetryPolicy
 
 TOKEN = "s3cr3t-tok-0123456789abcdef"
 T0: Slot = 497_000  # 2026-09-13T08:00:00Z
@@ -246,7 +246,7 @@ def test_a_bad_snapshot_names_the_snapshot_and_the_field() -> None:
 def test_pausing_the_collector_is_counted_and_restores_its_state() -> None:
     import gc
 
-    from payg_tui.sources.client import paused_gc
+    from payg_tui.providers.hosting_api import paused_gc
 
     assert gc.isenabled()
     with paused_gc():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from payg_tui.sources.combell.auth import (
+from payg_tui.providers.combell.auth import (
     Credentials,
     authorization,
     content_digest,

@@ -104,7 +104,7 @@ def test_a_contract_break_exits_4_and_stores_nothing(stub: CombellStub, url: str
 
 def test_unreachable_api_exits_3(monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    import payg_tui.sources.combell.client as client_module
+    import payg_tui.providers.combell.client as client_module
 
     monkeypatch.setattr(client_module, "BACKOFF", (0.0,))
     assert main(["collect", "--api-url", "http://127.0.0.1:9", "--quiet"]) == 3

@@ -10,9 +10,9 @@ import pytest
 
 from payg_tui.engine.model import slot_iso
 from payg_tui.errors import DataContractError, NetworkError
-from payg_tui.sources.combell.auth import Credentials
-from payg_tui.sources.combell.client import CombellClient
-from payg_tui.sources.combell.collector import Progress, collect
+from payg_tui.providers.combell.auth import Credentials
+from payg_tui.providers.combell.client import CombellClient
+from payg_tui.providers.combell.collector import Progress, collect
 from payg_tui.store.cache import Store
 from tests.combell_stub import CombellStub, FakeClock, StubAccount
 

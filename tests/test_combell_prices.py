@@ -10,7 +10,7 @@ import pytest
 
 from payg_tui.engine.model import PriceVersion, Product, slot_of
 from payg_tui.errors import UsageError
-from payg_tui.sources.combell.prices import load_price_list, parse_price_list, render_template
+from payg_tui.providers.combell.prices import load_price_list, parse_price_list, render_template
 
 EXAMPLE = """
 name = "Combell"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from payg_tui.cli import main
-from payg_tui.sources.combell import timer
+from payg_tui.providers.combell import timer
 
 
 def test_install_writes_service_and_timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from payg_tui.engine.model import GRACE_HOURS, Slot, slot_of
-from payg_tui.sources import payload
-from payg_tui.sources.demo import DEMO_TIMEZONE, demo_dump
-from payg_tui.sources.generator import PACKS, month_start
+from payg_tui.engine.model import GRACE_HOURS, Dump, Slot, slot_of
+from payg_tui.sandbox.demo import DEMO_TIMEZONE, demo_dump
+from payg_tui.sandbox.generator import PACKS, month_start
 
 BRUSSELS = ZoneInfo(DEMO_TIMEZONE)
 
@@ -27,7 +26,7 @@ NOWS = [
 
 
 @cache
-def demo(now: Slot) -> payload.Dump:
+def demo(now: Slot) -> Dump:
     return demo_dump(now)
 
 

@@ -12,9 +12,9 @@ from itertools import pairwise
 
 import pytest
 
-from payg_tui.engine.model import Slot, slot_of
-from payg_tui.sources import payload
-from payg_tui.sources.generator import (
+from payg_tui.engine.model import Slot, Snapshot, slot_of
+from payg_tui.providers import payload
+from payg_tui.sandbox.generator import (
     ANCHOR,
     EDGE_LIFETIMES,
     HOSTILE_NAMES,
@@ -54,7 +54,7 @@ def items(reseller: Reseller, begin: Slot, end: Slot) -> list[tuple[Slot, set[st
     ]
 
 
-def daily(reseller: Reseller, begin: Slot, days: int) -> list[payload.Snapshot]:
+def daily(reseller: Reseller, begin: Slot, days: int) -> list[Snapshot]:
     """One parsed snapshot a day (the hour after a missing one if need be)."""
     picked = []
     for day in range(days):

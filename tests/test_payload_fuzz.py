@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from payg_tui.engine.model import PriceVersion, Product, Provider
 from payg_tui.errors import DataContractError
-from payg_tui.sources.payload import (
+from payg_tui.providers.payload import (
     ContractError,
     Dump,
     Snapshot,

@@ -19,8 +19,8 @@ import jsonschema
 import pytest
 
 from payg_tui.engine.model import Slot, slot_iso, slot_of
-from payg_tui.sources import payload
-from payg_tui.sources.sandbox import (
+from payg_tui.providers import payload
+from payg_tui.sandbox.server import (
     CORRUPTIONS,
     SandboxServer,
     parse_faults,
@@ -63,7 +63,7 @@ def all_pages(http: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 
 def validator(schema_name: str) -> jsonschema.Draft202012Validator:
-    text = resources.files("payg_tui.sources").joinpath("openapi.json").read_text("utf-8")
+    text = resources.files("payg_tui.sandbox").joinpath("openapi.json").read_text("utf-8")
     doc = json.loads(text)
     return jsonschema.Draft202012Validator(
         {"$ref": f"#/components/schemas/{schema_name}", "components": doc["components"]})
@@ -127,7 +127,7 @@ def test_pages_validate_against_the_openapi_document(client: httpx.Client) -> No
 
 
 def test_the_openapi_document_is_well_formed() -> None:
-    doc = json.loads(resources.files("payg_tui.sources").joinpath("openapi.json").read_text())
+    doc = json.loads(resources.files("payg_tui.sandbox").joinpath("openapi.json").read_text())
     assert doc["openapi"].startswith("3.1")
     assert set(doc["paths"]) == {"/v1/provider", "/v1/products", "/v1/snapshots"}
     for schema in doc["components"]["schemas"].values():

@@ -21,17 +21,17 @@ from typing import Any
 
 import pytest
 
-from payg_tui.books import UPDATED_KEY
 from payg_tui.cli import main
 from payg_tui.engine.billing import build_report, period_keys
 from payg_tui.engine.model import Ledger, Slot, slot_iso, slot_of, slot_time
 from payg_tui.errors import DataContractError
-from payg_tui.sources import client as client_module
-from payg_tui.sources import payload
-from payg_tui.sources.client import ApiClient, RetryPolicy
-from payg_tui.sources.generator import Reseller
-from payg_tui.sources.sandbox import CORRUPTIONS, SandboxServer, start_sandbox
-from payg_tui.sources.sync import LAST_SYNC_KEY, SyncProgress, parse_when, run_sync
+from payg_tui.providers import hosting_api as client_module
+from payg_tui.providers import payload
+from payg_tui.providers.hosting_api import ApiClient, RetryPolicy
+from payg_tui.sandbox.generator import Reseller
+from payg_tui.sandbox.server import CORRUPTIONS, SandboxServer, start_sandbox
+from payg_tui.service.books import UPDATED_KEY
+from payg_tui.service.sync import LAST_SYNC_KEY, SyncProgress, parse_when, run_sync
 from payg_tui.store.cache import Store
 
 ACCOUNTS = 30

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from payg_tui.engine.model import Product, Provider
-    from payg_tui.sources.combell.auth import Credentials
-    from payg_tui.sources.combell.client import CombellClient
-    from payg_tui.sources.combell.collector import Collection, Progress
+    from payg_tui.providers.combell.auth import Credentials
+    from payg_tui.providers.combell.client import CombellClient
+    from payg_tui.providers.combell.collector import Collection, Progress
 
 HELP = "take this hour's snapshot from a provider without usage history (Combell)"
 PROVIDERS = ("combell",)
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
 def _settings(api_url: str | None) -> tuple[Credentials, str]:
     from payg_tui.config import check_url, load_config
     from payg_tui.errors import UsageError
-    from payg_tui.sources.combell.auth import Credentials
-    from payg_tui.sources.combell.client import DEFAULT_URL
+    from payg_tui.providers.combell.auth import Credentials
+    from payg_tui.providers.combell.client import DEFAULT_URL
 
     config = load_config()
     if not config.combell_key or not config.combell_secret:
@@ -107,9 +107,9 @@ def collect_and_store(
     benchmark); by default each run opens its own.
     """
     from payg_tui import locations
-    from payg_tui.sources.combell.client import CombellClient
-    from payg_tui.sources.combell.collector import PAGE_SIZE, collect
-    from payg_tui.sources.combell.prices import PriceList, PriceListError, load_price_list
+    from payg_tui.providers.combell.client import CombellClient
+    from payg_tui.providers.combell.collector import PAGE_SIZE, collect
+    from payg_tui.providers.combell.prices import PriceList, PriceListError, load_price_list
     from payg_tui.store.cache import Store
 
     cache = cache or locations.cache_path()
@@ -157,7 +157,7 @@ def _catalogue(stored_provider: Provider | None, stored: dict[str, Product],
     stored earlier but since removed from the price list lose their prices.
     """
     from payg_tui.engine.model import Product, Provider
-    from payg_tui.sources.combell.prices import DEFAULT_TIMEZONE, PriceList
+    from payg_tui.providers.combell.prices import DEFAULT_TIMEZONE, PriceList
 
     products: dict[str, Product] = {}
     if isinstance(price_list, PriceList):
@@ -227,7 +227,7 @@ def _duration(seconds: float) -> str:
 
 def _install_timer(args: argparse.Namespace) -> int:
     from payg_tui.config import check_url, load_config
-    from payg_tui.sources.combell import timer
+    from payg_tui.providers.combell import timer
 
     api_url = check_url(args.api_url, "--api-url") if args.api_url else None
     installed = timer.install(args.systemd_dir, api_url=api_url)

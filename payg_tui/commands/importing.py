@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from payg_tui.sources.dumpfile import import_dump
+    from payg_tui.service.importing import import_dump
 
     summary = import_dump(args.file, demo=args.demo)
     print(summary, file=sys.stderr if not sys.stdout.isatty() else sys.stdout)

@@ -15,9 +15,9 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from payg_tui import formats
     from payg_tui.commands.report import open_books
     from payg_tui.engine.model import slot_iso
+    from payg_tui.service import formats
 
     with open_books(args.demo) as books:
         summaries = books.periods()
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _freshness(books: object) -> str:
-    from payg_tui.books import Books
+    from payg_tui.service.books import Books
 
     assert isinstance(books, Books)
     source = {"demo": "demo data", "cache": "from the cache", "live": "live"}[books.source]

@@ -43,9 +43,9 @@ def _init(args: argparse.Namespace, path: object) -> int:
 
     from payg_tui.commands.collect import _settings
     from payg_tui.errors import UsageError
-    from payg_tui.sources.combell import prices
-    from payg_tui.sources.combell.client import CombellClient
-    from payg_tui.sources.combell.collector import servicepack_ids
+    from payg_tui.providers.combell import prices
+    from payg_tui.providers.combell.client import CombellClient
+    from payg_tui.providers.combell.collector import servicepack_ids
 
     assert isinstance(path, Path)
     if path.exists() and not args.force:
@@ -76,7 +76,7 @@ def _check(path: object) -> int:
     from pathlib import Path
 
     from payg_tui.engine.model import slot_iso
-    from payg_tui.sources.combell.prices import load_price_list
+    from payg_tui.providers.combell.prices import load_price_list
 
     assert isinstance(path, Path)
     price_list = load_price_list(path)  # raises a one-line UsageError when wrong

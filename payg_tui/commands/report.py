@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from payg_tui.books import Books
+    from payg_tui.service.books import Books
 
 HELP = "the report of one period (e.g. 2026-11) from the cache, offline"
 
@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_books(demo: bool) -> Books:
     """The demo books, or the cache (which must exist: reading never creates one)."""
-    from payg_tui.books import Books
+    from payg_tui.service.books import Books
 
     return Books.open_demo() if demo else Books.open_cache()
 
@@ -26,7 +26,7 @@ def open_books(demo: bool) -> Books:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from payg_tui import formats
+    from payg_tui.service import formats
 
     with open_books(args.demo) as books:
         report = books.report(args.period)

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from payg_tui.sources.sandbox import parse_faults, start_sandbox
+    from payg_tui.sandbox.server import parse_faults, start_sandbox
 
     try:
         faults = parse_faults(args.faults) if args.faults else None

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from payg_tui.sources.sync import SyncProgress, SyncSummary
+    from payg_tui.service.sync import SyncProgress, SyncSummary
 
 HELP = "fetch products and new snapshots from the API into the cache"
 
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui import locations
     from payg_tui.config import check_token, check_url, load_config
     from payg_tui.errors import UsageError
-    from payg_tui.sources.client import ApiClient, RetryPolicy
-    from payg_tui.sources.sync import parse_when, run_sync
+    from payg_tui.providers.hosting_api import ApiClient, RetryPolicy
+    from payg_tui.service.sync import parse_when, run_sync
     from payg_tui.store.cache import Store
 
     since = parse_when(args.since) if args.since else None
@@ -107,7 +107,7 @@ class JsonProgress:
 
 
 def summary_text(summary: SyncSummary) -> str:
-    from payg_tui.sources.sync import describe_range
+    from payg_tui.service.sync import describe_range
 
     parts = [f"{summary.hours_added} hour{'s' if summary.hours_added != 1 else ''} added "
              f"({describe_range(summary)})"]

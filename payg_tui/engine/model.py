@@ -65,6 +65,27 @@ class Product:
     prices: tuple[PriceVersion, ...]  # sorted by effective_from
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One hourly image, reduced to what billing needs.
+
+    `packs`: account id -> service pack code. `addons`: add-on id ->
+    (account id, add-on product code). `labels`: account id -> (name, customer).
+    """
+
+    slot: Slot
+    packs: dict[str, str]
+    addons: dict[str, tuple[str, str]]
+    labels: dict[str, tuple[str, str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    provider: Provider
+    products: dict[str, Product]
+    snapshots: list[Snapshot]
+
+
 @dataclass(slots=True)  # not frozen: built by the ten thousand, frozen init is slow
 class Run:
     """An item present with one product at every snapshot from `first` to `last`.

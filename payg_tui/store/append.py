@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from payg_tui.engine.model import Slot
-from payg_tui.sources.payload import Snapshot
+from payg_tui.engine.model import Slot, Snapshot
 from payg_tui.store.merge import Closed, Open, products_of, step
 
 

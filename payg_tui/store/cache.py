@@ -26,9 +26,9 @@ from payg_tui.engine.model import (
     Provider,
     Run,
     Slot,
+    Snapshot,
 )
 from payg_tui.errors import CacheError, DataContractError
-from payg_tui.sources.payload import Snapshot
 from payg_tui.store.append import append
 from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION

@@ -13,8 +13,7 @@ import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from payg_tui.engine.model import ItemKind, Slot
-from payg_tui.sources.payload import Snapshot
+from payg_tui.engine.model import ItemKind, Slot, Snapshot
 
 
 @dataclass(frozen=True, slots=True)

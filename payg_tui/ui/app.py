@@ -23,9 +23,9 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.worker import get_current_worker
 
-from payg_tui.books import Books
 from payg_tui.engine.model import PeriodSummary, Provider, Slot
 from payg_tui.errors import NetworkError, UserError
+from payg_tui.service.books import Books
 from payg_tui.ui.messages import (
     ExportFinished,
     LoadFailed,
@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
 
-    from payg_tui.books import ExportFormat
     from payg_tui.config import Config
-    from payg_tui.sources.sync import SyncProgress
+    from payg_tui.service.books import ExportFormat
+    from payg_tui.service.sync import SyncProgress
     from payg_tui.ui.sync_job import SyncRequest
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
@@ -53,7 +53,7 @@ BUILT_IN = 0.05  # seconds: a report that took longer was built, not remembered
 
 def _palette() -> type[Provider]:
     """The palette's provider, imported when the palette first opens (start-up stays lean)."""
-    from payg_tui.ui.commands import PaygCommands
+    from payg_tui.ui.palette import PaygCommands
 
     return PaygCommands
 
@@ -328,7 +328,7 @@ class PaygApp(App[int]):
     # -- other screens --------------------------------------------------------
 
     def action_help(self) -> None:
-        from payg_tui.ui.screens.help import HelpScreen
+        from payg_tui.ui.dialogs.help import HelpScreen
 
         if isinstance(self.screen, HelpScreen):
             return

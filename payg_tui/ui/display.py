@@ -15,7 +15,7 @@ from rich.text import Text
 
 from payg_tui.engine.model import Line, Product, Provider, Slot, slot_time
 from payg_tui.engine.periods import zone
-from payg_tui.formats import local_hour, money, safe_text
+from payg_tui.service.formats import local_hour, money, safe_text
 
 UNPRICED = "unpriced"
 

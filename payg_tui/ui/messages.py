@@ -11,7 +11,7 @@ from textual.message import Message
 from payg_tui.engine.model import PeriodReport, PeriodSummary, Product, Provider, Slot
 
 if TYPE_CHECKING:
-    from payg_tui.sources.sync import SyncProgress, SyncSummary
+    from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
 @dataclass

@@ -12,8 +12,8 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from payg_tui.books import Books
     from payg_tui.engine.model import PeriodReport
+    from payg_tui.service.books import Books
 
 
 class ReportGate:

@@ -1,4 +1,4 @@
-"""The dashboard's glue to `payg_tui.sources.sync`: one function, run on a worker thread.
+"""The dashboard's glue to `payg_tui.service.sync`: one function, run on a worker thread.
 
 Kept small and alone so it follows the sync module's API when that moves.
 The sync itself runs in a child process (`payg-tui sync --progress json`),
@@ -33,7 +33,7 @@ from payg_tui.errors import (
 
 if TYPE_CHECKING:
     from payg_tui.config import Config
-    from payg_tui.sources.sync import SyncProgress, SyncSummary
+    from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
     GIL, and the garbage collector's pauses) for a tenth of a second at times.
     The token travels in the child's environment, never on its command line.
     """
-    from payg_tui.sources.sync import SyncProgress
+    from payg_tui.service.sync import SyncProgress
 
     command = [sys.executable, "-m", "payg_tui.cli", "sync", "--progress", "json",
                "--api-url", request.url, "--cache-file", str(request.cache),
@@ -112,7 +112,7 @@ def _stop_children() -> None:
 
 
 def _summary(fields: dict[str, Any]) -> SyncSummary:
-    from payg_tui.sources.sync import SyncSummary
+    from payg_tui.service.sync import SyncSummary
 
     fields["missing"] = [tuple(run) for run in fields["missing"]]
     fields["periods"] = tuple(fields["periods"])
@@ -126,7 +126,7 @@ def _error(code: int, line: str) -> UserError:
 
 
 def describe(summary: SyncSummary) -> str:
-    from payg_tui.sources.sync import describe_range
+    from payg_tui.service.sync import describe_range
 
     hours = summary.hours_added
     text = f"sync done: {hours} hour{'s' if hours != 1 else ''} added ({describe_range(summary)})"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from payg_tui.books import Books
 from payg_tui.engine.billing import list_periods
+from payg_tui.service.books import Books
 from payg_tui.store import summaries
 from tests.builders import World, h
 

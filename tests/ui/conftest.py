@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from payg_tui.books import Books
+from payg_tui.service.books import Books
 from tests.ui.snapshot_app import FIXED_NOW, make_app
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "worked-example.json"
@@ -37,7 +37,7 @@ def demo_app(demo_books: Books, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def example_cache(tmp_path: Path) -> Path:
-    from payg_tui.sources.dumpfile import import_dump
+    from payg_tui.service.importing import import_dump
 
     path = tmp_path / "example.sqlite3"
     import_dump(EXAMPLE, cache=path)

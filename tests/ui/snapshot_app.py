@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from payg_tui.books import Books
+from payg_tui.service.books import Books
 from payg_tui.ui.app import PaygApp
 
 FIXED_NOW = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)

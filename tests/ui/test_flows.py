@@ -8,8 +8,8 @@ from pathlib import Path
 
 from payg_tui.engine.model import Line, PeriodSummary
 from payg_tui.ui.app import PaygApp
+from payg_tui.ui.dialogs.help import HelpScreen
 from payg_tui.ui.screens.account import AccountScreen, CustomerScreen
-from payg_tui.ui.screens.help import HelpScreen
 from payg_tui.ui.screens.period import PeriodScreen
 from payg_tui.ui.screens.periods import PeriodsScreen
 from payg_tui.ui.widgets.table import VirtualTable

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 
-from payg_tui.books import Books
+from payg_tui.service.books import Books
 from tests.ui.conftest import settle
 from tests.ui.snapshot_app import make_app
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from payg_tui.books import Books
 from payg_tui.config import Config, load_config
-from payg_tui.sources.sandbox import start_sandbox
+from payg_tui.sandbox.server import start_sandbox
+from payg_tui.service.books import Books
 from payg_tui.ui.app import PaygApp
 from payg_tui.ui.screens.settings import SettingsScreen
 from payg_tui.ui.widgets.table import VirtualTable
@@ -114,7 +114,7 @@ async def test_settings_validate_and_save_url_and_token(example_cache: Path, tmp
 
 
 def test_the_sync_bar_shows_hours_percentage_rate_and_eta():
-    from payg_tui.sources.sync import SyncProgress
+    from payg_tui.service.sync import SyncProgress
     from payg_tui.ui.widgets.sync_bar import bar_text
 
     progress = SyncProgress(stage="snapshots", hours_done=372, hours_total=744, hours_added=370,

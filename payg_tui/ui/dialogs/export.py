@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
-from payg_tui.books import ExportFormat
+from payg_tui.service.books import ExportFormat
 
 
 @dataclass(frozen=True)

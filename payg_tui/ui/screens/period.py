@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widget import Widget
 
-    from payg_tui.ui.commands import Command
+    from payg_tui.ui.palette import Command
 
 TABS: tuple[tuple[str, str], ...] = (
     ("accounts", "Accounts"),

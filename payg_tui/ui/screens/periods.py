@@ -19,7 +19,7 @@ from payg_tui.ui.widgets.table import Column, VirtualTable
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from payg_tui.ui.commands import Command
+    from payg_tui.ui.palette import Command
 
 REST = 0.25  # seconds the cursor stays on a period before its report is built ahead
 STATUS_TONE = {"open": "vtable--good", "provisional": "vtable--warn", "closed": None}

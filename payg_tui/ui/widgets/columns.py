@@ -11,7 +11,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse
-from payg_tui.formats import safe_text
+from payg_tui.service.formats import safe_text
 from payg_tui.ui.display import amount, plain, rate, rule, when_short, why_not_billed
 from payg_tui.ui.widgets.table import Column
 

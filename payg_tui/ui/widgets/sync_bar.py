@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from payg_tui.sources.sync import SyncProgress
+    from payg_tui.service.sync import SyncProgress
     from payg_tui.ui.app import PaygApp
 
 BAR_WIDTH = 24

@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from payg_tui import formats, locations
+from payg_tui import locations
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
+from payg_tui.service import formats
 from payg_tui.store import summaries
 from payg_tui.store.cache import Store
 
@@ -48,7 +49,7 @@ class Books:
     def open_demo(cls, now: datetime | None = None) -> Books:
         """The built-in demo reseller, in a temporary cache removed on `close()`."""
         from payg_tui.engine.model import slot_of
-        from payg_tui.sources.demo import demo_dump
+        from payg_tui.sandbox.demo import demo_dump
 
         moment = now or datetime.now(UTC)
         scratch = Path(tempfile.mkdtemp(prefix="payg-tui-demo-"))

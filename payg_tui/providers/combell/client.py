@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from payg_tui.errors import DataContractError, NetworkError
-from payg_tui.sources.combell.auth import Credentials, authorization, new_nonce
-from payg_tui.sources.combell.pacing import Clock, Pacer, Sleep
+from payg_tui.providers.combell.auth import Credentials, authorization, new_nonce
+from payg_tui.providers.combell.pacing import Clock, Pacer, Sleep
 
 DEFAULT_URL = "https://api.combell.com"
 API_PREFIX = "/v2"

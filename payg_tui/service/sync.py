@@ -23,13 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from payg_tui.books import UPDATED_KEY
-from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, slot_iso, slot_of
+from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, Snapshot, slot_iso, slot_of
 from payg_tui.engine.periods import period_of, periods_between, zone
 from payg_tui.errors import CacheError, UsageError
-from payg_tui.sources.client import ApiClient, RetryNotice, SnapshotPage
-from payg_tui.sources.gcpause import paused_gc
-from payg_tui.sources.payload import Snapshot
+from payg_tui.providers.hosting_api import ApiClient, RetryNotice, SnapshotPage
+from payg_tui.service.books import UPDATED_KEY
+from payg_tui.service.gcpause import paused_gc
 
 LAST_SYNC_KEY = "last_sync"
 """Store meta key: when a sync last completed, new hours or not (UTC, ISO 8601).

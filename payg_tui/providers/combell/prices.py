@@ -48,7 +48,7 @@ from payg_tui.engine.model import (
     slot_iso,
 )
 from payg_tui.errors import UsageError
-from payg_tui.sources.combell.collector import addon_code, pack_code
+from payg_tui.providers.combell.collector import addon_code, pack_code
 
 DEFAULT_CURRENCY = "EUR"
 DEFAULT_TIMEZONE = "Europe/Brussels"

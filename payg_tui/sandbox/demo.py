@@ -19,9 +19,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from payg_tui.engine.model import Slot, slot_iso
-from payg_tui.sources import payload
-from payg_tui.sources.generator import AccountPlan, AddonPlan, Reseller, month_start
+from payg_tui.engine.model import Dump, Slot, slot_iso
+from payg_tui.providers import payload
+from payg_tui.sandbox.generator import AccountPlan, AddonPlan, Reseller, month_start
 
 DEMO_SEED = 2026
 DEMO_ACCOUNTS = 46  # plus 2 trial seats and the scenario: about 60 accounts
@@ -29,7 +29,7 @@ DEMO_TIMEZONE = "Europe/Brussels"
 DAY = 24
 
 
-def demo_dump(now_slot: Slot) -> payload.Dump:
+def demo_dump(now_slot: Slot) -> Dump:
     """The demo reseller's provider, products and snapshots up to `now_slot`."""
     return payload.parse_dump(demo_document(now_slot), "demo")
 

@@ -35,8 +35,8 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from payg_tui.engine.model import Slot
-from payg_tui.sources import payload
-from payg_tui.sources.generator import Reseller, month_start
+from payg_tui.providers import payload
+from payg_tui.sandbox.generator import Reseller, month_start
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 168

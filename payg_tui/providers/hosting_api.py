@@ -33,11 +33,11 @@ from payg_tui.config import (
     check_token,
     check_url,
 )
-from payg_tui.engine.model import Product, Provider, Slot, slot_iso
+from payg_tui.engine.model import Product, Provider, Slot, Snapshot, slot_iso
 from payg_tui.errors import DataContractError, NetworkError
-from payg_tui.sources import payload
-from payg_tui.sources.gcpause import paused_gc
-from payg_tui.sources.payload import ContractError, Snapshot
+from payg_tui.providers import payload
+from payg_tui.providers.payload import ContractError
+from payg_tui.service.gcpause import paused_gc
 
 MAX_PAGE = 168  # the API's largest `limit`
 FIRST_PAGE = 4  # small enough for the largest reseller, until sizes are known

@@ -4,7 +4,7 @@
 (`skip`/`take`, until `X-Paging-TotalResults` items were seen; a page may be
 shorter than asked) while worker threads fetch `GET /v2/accounts/{id}` for
 each listed account (its service pack and add-ons). The result is a
-`payload.Snapshot`, built through `payload.parse_snapshot` so it is checked
+`engine.model.Snapshot`, built through `payload.parse_snapshot` so it is checked
 like every other source. Any failure raises and leaves no partial image.
 
 Identifiers (docs/combell.md): an account is `"<account id>"`; its product is
@@ -22,11 +22,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from payg_tui.engine.model import Slot, slot_iso
+from payg_tui.engine.model import Slot, Snapshot, slot_iso
 from payg_tui.errors import DataContractError
-from payg_tui.sources.combell.client import CombellClient, NotFound
-from payg_tui.sources.combell.pacing import Clock
-from payg_tui.sources.payload import ContractError, Snapshot, parse_snapshot
+from payg_tui.providers.combell.client import CombellClient, NotFound
+from payg_tui.providers.combell.pacing import Clock
+from payg_tui.providers.payload import ContractError, parse_snapshot
 
 PAGE_SIZE = 100
 PROGRESS_EVERY = 15.0  # seconds between progress lines

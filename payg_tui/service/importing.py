@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from payg_tui import locations
-from payg_tui.books import UPDATED_KEY
-from payg_tui.engine.model import BillingError, slot_iso
+from payg_tui.engine.model import BillingError, Dump, slot_iso
 from payg_tui.engine.periods import periods_between
 from payg_tui.errors import DataContractError, UsageError
-from payg_tui.sources.gcpause import paused_gc
-from payg_tui.sources.payload import ContractError, Dump, parse_dump
+from payg_tui.providers.payload import ContractError, parse_dump
+from payg_tui.service.books import UPDATED_KEY
+from payg_tui.service.gcpause import paused_gc
 from payg_tui.store.cache import Store
 
 

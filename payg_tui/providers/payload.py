@@ -11,12 +11,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from payg_tui.engine.model import EPOCH, PriceVersion, Product, Provider, Slot, slot_iso
+from payg_tui.engine.model import EPOCH, Dump, PriceVersion, Product, Provider, Slot, Snapshot, slot_iso
 
 # ASCII digits only: `\d` would also take "٢٠٢٦" or "１２.５０", which int() and Decimal() accept.
 _HOUR_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z\Z")
@@ -37,27 +36,6 @@ class ContractError(ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"{where}: field {field!r}: {problem}")
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """One hourly image, reduced to what billing needs.
-
-    `packs`: account id -> service pack code. `addons`: add-on id ->
-    (account id, add-on product code). `labels`: account id -> (name, customer).
-    """
-
-    slot: Slot
-    packs: dict[str, str]
-    addons: dict[str, tuple[str, str]]
-    labels: dict[str, tuple[str, str | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Dump:
-    provider: Provider
-    products: dict[str, Product]
-    snapshots: list[Snapshot]
 
 
 def _kind(value: Any) -> str:
