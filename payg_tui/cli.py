@@ -17,7 +17,7 @@ from payg_tui.errors import UsageError, UserError
 
 # Commands that can run on the built-in demo data; the others touch only the
 # user's own config or provider and refuse `--demo` rather than ignore it.
-DEMO_READY = {None, "import", "periods", "report", "sync", "sandbox"}
+DEMO_READY = {None, "import", "periods", "report", "sync", "sandbox", "alerts"}
 
 COMMANDS = {
     "import": "importing",
@@ -28,6 +28,7 @@ COMMANDS = {
     "sandbox": "sandbox",
     "collect": "collect",
     "prices": "prices",
+    "alerts": "alerts",
 }
 
 

@@ -11,6 +11,13 @@ read_timeout = 30.0
 key = "..."
 secret = "..."
 url = "https://api.combell.com"
+
+[alerts]
+budget = "1500.00"      # the month's budget, in the provider's currency (optional)
+warn_at = 80            # per cent of the budget that gives a warning
+stale_after = 3         # hours without a new snapshot before `stale`
+within = 12             # hours ahead that a grace deadline is announced
+webhook = "https://hooks.example/..."   # a secret, like the token
 ```
 
 Read with tomllib, written with tomli-w into a file created 0600 (temp file
@@ -20,7 +27,7 @@ does not know are kept as they are when saving: other parts of the app may
 add their own.
 
 Environment variables (cli.md) override the file: `PAYG_API_URL`,
-`PAYG_API_TOKEN`, `PAYG_COMBELL_KEY`, `PAYG_COMBELL_SECRET`. A `Config`
+`PAYG_API_TOKEN`, `PAYG_COMBELL_KEY`, `PAYG_COMBELL_SECRET`, `PAYG_ALERTS_WEBHOOK`. A `Config`
 loaded with them applied remembers which keys came from the environment
 (`overridden`) and refuses to be saved, so an override never leaks into the
 file; the Settings screen loads with `apply_env=False` to edit the file.
@@ -36,6 +43,7 @@ import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +54,10 @@ from payg_tui.errors import UsageError
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
 _MAX_TIMEOUT = 3600.0
+DEFAULT_WARN_AT = 80  # per cent of the budget
+DEFAULT_STALE_AFTER = 3  # hours
+DEFAULT_WITHIN = 12  # hours
+MAX_HOURS = 24 * 31  # a month: longer windows mean nothing for a monthly bill
 
 # key -> (Config attribute, environment variable that overrides it, secret?)
 _KEYS: dict[str, tuple[str, str | None, bool]] = {
@@ -56,6 +68,11 @@ _KEYS: dict[str, tuple[str, str | None, bool]] = {
     "combell.key": ("combell_key", "PAYG_COMBELL_KEY", True),
     "combell.secret": ("combell_secret", "PAYG_COMBELL_SECRET", True),
     "combell.url": ("combell_url", None, False),
+    "alerts.budget": ("alerts_budget", None, False),
+    "alerts.warn_at": ("alerts_warn_at", None, False),
+    "alerts.stale_after": ("alerts_stale_after", None, False),
+    "alerts.within": ("alerts_within", None, False),
+    "alerts.webhook": ("alerts_webhook", "PAYG_ALERTS_WEBHOOK", True),
 }
 KNOWN_KEYS: tuple[str, ...] = tuple(_KEYS)
 SECRET_KEYS: frozenset[str] = frozenset(k for k, (_, _, secret) in _KEYS.items() if secret)
@@ -72,6 +89,11 @@ class Config:
     combell_key: str | None = field(default=None, repr=False)
     combell_secret: str | None = field(default=None, repr=False)
     combell_url: str | None = None
+    alerts_budget: str | None = None  # a decimal string, kept as written in the file
+    alerts_warn_at: int = DEFAULT_WARN_AT
+    alerts_stale_after: int = DEFAULT_STALE_AFTER
+    alerts_within: int = DEFAULT_WITHIN
+    alerts_webhook: str | None = field(default=None, repr=False)  # its path is a secret
     overridden: frozenset[str] = frozenset()  # keys whose value came from the environment
     path: Path | None = None  # the file it was read from
 
@@ -142,6 +164,83 @@ def check_token(value: str, what: str = "token") -> str:
     return text
 
 
+def check_webhook(value: str, what: str = "webhook URL") -> str:
+    """An https:// URL (http:// on loopback) for the alerts webhook.
+
+    The whole URL is a secret (incoming-webhook URLs carry their key in the
+    path or the query), so, unlike `check_url`, no message repeats it.
+    """
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UsageError(f"{what} is not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise UsageError(f"{what} must start with https://")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{what} must not carry a user name or password")
+    if parts.fragment or not text.isprintable() or " " in text:
+        raise UsageError(f"{what} must not have a fragment, spaces or control characters")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise UsageError(f"{what} must use https:// (plain http:// is allowed only for 127.0.0.1, "
+                         "::1 and localhost)")
+    return text
+
+
+def mask_url(value: str | None) -> str:
+    """How the webhook URL is shown: scheme and host, then only its length."""
+    if not value:
+        return "(not set)"
+    parts = urlsplit(value)
+    return f"{parts.scheme}://{parts.netloc}/…({len(value)} chars)"
+
+
+def shown(key: str, value: Any) -> str:
+    """A value as `config show` and `config set` print it: secrets masked."""
+    if key == "alerts.webhook":
+        return mask_url(value)
+    if key in SECRET_KEYS:
+        return mask(value)
+    return "(not set)" if value is None else str(value)
+
+
+def _hours(value: Any, key: str, most: int) -> int:
+    """A whole number of hours, 1 to `most` (a TOML integer or its text)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise UsageError(f"{key} must be a whole number of hours from 1 to {most}, got {value!r:.60}")
+    return value
+
+
+def _percent(value: Any, key: str) -> int:
+    """A whole percentage, 1 to 100: `80`, or `"80%"` from the command line."""
+    if isinstance(value, str) and value.strip().rstrip("%").strip().isdigit():
+        value = int(value.strip().rstrip("%"))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise UsageError(f"{key} must be a whole percentage from 1 to 100, got {value!r:.60}")
+    return value
+
+
+def _budget(value: Any, key: str) -> str:
+    """A positive decimal string (`"1500"`, `"1500.00"`): money is never a float."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # a whole amount is exact as a TOML integer too
+    if not isinstance(value, str):
+        raise UsageError(f'{key} must be a decimal string such as "1500.00" (quoted: money is '
+                         f"never a float), got {value!r:.60}")
+    text = value.strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not text.replace(".", "", 1).isdigit() or not amount.is_finite() or amount <= 0:
+        raise UsageError(f'{key} must be a positive amount such as "1500.00", got {value!r:.60}')
+    return text
+
+
 def _timeout(value: Any, key: str) -> float:
     if isinstance(value, bool):
         raise UsageError(f"{key} must be a number of seconds, got {value!r}")
@@ -164,10 +263,18 @@ def validate(key: str, value: Any) -> Any:
     _attribute(key)
     if key in ("api.connect_timeout", "api.read_timeout"):
         return _timeout(value, key)
+    if key in ("alerts.stale_after", "alerts.within"):
+        return _hours(value, key, MAX_HOURS)
+    if key == "alerts.warn_at":
+        return _percent(value, key)
+    if key == "alerts.budget":
+        return _budget(value, key)
     if not isinstance(value, str):
         raise UsageError(f"{key} must be a string")
     if key in ("api.url", "combell.url"):
         return check_url(value, key)
+    if key == "alerts.webhook":
+        return check_webhook(value, key)
     if key in SECRET_KEYS:
         return check_token(value, key)
     raise AssertionError(key)  # pragma: no cover - every key is handled above
@@ -302,19 +409,13 @@ def unset_value(key: str, path: Path | None = None) -> Config:
 def describe(config: Config) -> list[tuple[str, str, str]]:
     """(key, shown value, source) rows for `config show`; secrets masked."""
     rows = []
-    for key, (attribute, variable, secret) in _KEYS.items():
+    for key, (attribute, variable, _) in _KEYS.items():
         value = getattr(config, attribute)
-        if secret:
-            shown = mask(value)
-        elif value is None:
-            shown = "(not set)"
-        else:
-            shown = str(value)
         if key in config.overridden:
             source = f"env {variable}"
         elif value is None or value == _DEFAULTS[attribute]:
             source = "default"
         else:
             source = "file"
-        rows.append((key, shown, source))
+        rows.append((key, shown(key, value), source))
     return rows

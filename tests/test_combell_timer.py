@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from payg_tui.cli import main
-from payg_tui.providers.combell import timer
+from payg_tui import schedule
 
 
 def test_install_writes_service_and_timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -33,9 +33,10 @@ def test_install_writes_service_and_timer(tmp_path: Path, monkeypatch: pytest.Mo
 def test_default_dir_follows_xdg_config_home(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    assert timer.systemd_user_dir() == tmp_path / "systemd" / "user"
+    assert schedule.systemd_user_dir() == tmp_path / "systemd" / "user"
 
 
 def test_crontab_escapes_percent() -> None:
-    line = timer.crontab_line(["/opt/50%/payg-tui", "collect"], {})
+    job = schedule.HourlyJob("collect", 1, ("collect",), "collect", "collect hourly")
+    line = schedule.crontab_line(job, ["/opt/50%/payg-tui", "collect"], {})
     assert "50\\%" in line

@@ -226,19 +226,16 @@ def _duration(seconds: float) -> str:
 
 
 def _install_timer(args: argparse.Namespace) -> int:
+    from payg_tui import schedule
     from payg_tui.config import check_url, load_config
-    from payg_tui.providers.combell import timer
 
     api_url = check_url(args.api_url, "--api-url") if args.api_url else None
-    installed = timer.install(args.systemd_dir, api_url=api_url)
-    print(f"wrote {installed.service}")
-    print(f"wrote {installed.timer}")
-    print("enable it with:")
-    print("  systemctl --user daemon-reload")
-    print(f"  systemctl --user enable --now {timer.UNIT}.timer")
-    print("  loginctl enable-linger \"$USER\"   # keep collecting while you are logged out")
-    print("or, with cron instead, add this line to `crontab -e`:")
-    print(f"  {installed.crontab}")
+    job = schedule.HourlyJob(
+        name="collect", minute=1,
+        args=("collect", "--provider", "combell", *(("--api-url", api_url) if api_url else ())),
+        does="take this hour's Combell snapshot", every="a Combell snapshot every hour")
+    installed = schedule.install(job, args.systemd_dir)
+    schedule.print_instructions(job, installed, linger="keep collecting while you are logged out")
     config = load_config(apply_env=False)
     if not config.combell_key or not config.combell_secret:
         print("payg-tui: warning: the timer reads the Combell key and secret from the config "

@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "set":
         value = sys.stdin.readline().rstrip("\r\n") if args.value == "-" else args.value
         config.set_value(args.key, value)
-        shown = config.mask(value) if args.key in config.SECRET_KEYS else config.validate(
-            args.key, value)
+        shown = config.shown(args.key, config.validate(args.key, value))
         print(f"{args.key} = {shown}  (saved to {locations.config_path()})")
         if args.key in config.load_config().overridden:
             print(f"payg-tui: note: the environment overrides {args.key} for now",

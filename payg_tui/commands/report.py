@@ -6,6 +6,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from payg_tui.service.books import Books
 
 HELP = "the report of one period (e.g. 2026-11) from the cache, offline"
@@ -16,11 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
-def open_books(demo: bool) -> Books:
-    """The demo books, or the cache (which must exist: reading never creates one)."""
+def open_books(demo: bool, now: datetime | None = None) -> Books:
+    """The demo books (built up to `now`), or the cache (which must exist: reading never creates one)."""
     from payg_tui.service.books import Books
 
-    return Books.open_demo() if demo else Books.open_cache()
+    return Books.open_demo(now) if demo else Books.open_cache()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -81,6 +81,11 @@ class Books:
         with self._lock:
             return self.store.latest_slot()
 
+    def observed(self) -> list[tuple[Slot, Slot]]:
+        """The runs of hours that have a snapshot (inclusive pairs), oldest first."""
+        with self._lock:
+            return self.store.observed()
+
     def products(self) -> dict[str, Product]:
         """The product catalogue with its price versions (read-only; the account screen's rates)."""
         with self._lock:
