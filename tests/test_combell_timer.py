@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from payg_tui.cli import main
 from payg_tui import schedule
+from payg_tui.cli import main
 
 
 def test_install_writes_service_and_timer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
