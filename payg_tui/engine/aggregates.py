@@ -14,7 +14,7 @@ from payg_tui.engine.pricing import Money, PriceBook
 
 def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
                  as_of: Slot) -> list[DayTotal]:
-    """Each local day up to `as_of`: billed cost (rounded once), running total, item counts.
+    """Each local day up to `as_of`: billed cost (rounded once), running sum, item counts.
 
     `lines` must be sorted by kind, id and start, as reports are.
     """
@@ -32,13 +32,14 @@ def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
     per_slot = list(accumulate(delta))
     accounts, addons = _active_per_day(lines, days, last_day)
     out = []
-    running = 0
+    running = money.decimal(0)
     for i in range(last_day + 1):
-        numerator = sum(per_slot[days.starts[i] - start: days.starts[i + 1] - start])
-        running += numerator
-        out.append(DayTotal(date=days.dates[i].isoformat(), billed=money.amount(numerator),
-                            running=money.amount(running), accounts=accounts[i],
-                            addons=addons[i]))
+        billed = money.amount(sum(per_slot[days.starts[i] - start: days.starts[i + 1] - start]))
+        # The sum of the rounded days, not the exact sum rounded: the column
+        # adds up on paper, and `day_rounding` carries the difference (billing.md 9).
+        running += billed
+        out.append(DayTotal(date=days.dates[i].isoformat(), billed=billed, running=running,
+                            accounts=accounts[i], addons=addons[i]))
     return out
 
 

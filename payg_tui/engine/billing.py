@@ -18,6 +18,7 @@ from payg_tui.engine.model import (
     GRACE_HOURS,
     AccountLabel,
     BillingError,
+    DayTotal,
     GraceState,
     ItemHistory,
     Ledger,
@@ -26,6 +27,7 @@ from payg_tui.engine.model import (
     PeriodReport,
     PeriodStatus,
     PeriodSummary,
+    ReportTotals,
     Slot,
     Totals,
     slot_iso,
@@ -84,7 +86,7 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
     lines = _lines(ctx, all_segments, ledger.labels)
     lines.sort(key=lambda ln: (ln.kind, ln.id, ln.start))
     totals = _totals(((ln.state, ln.amount, ln.estimate) for ln in lines), ctx.money)
-    days = days_of(p, tz)
+    days = daily_totals(lines, days_of(p, tz), ctx.book, ctx.money, coverage.as_of)
     missing = coverage.missing_in(p.start, p.end)
     return PeriodReport(
         provider=ledger.provider,
@@ -94,8 +96,8 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
         hours_observed=coverage.observed_in(p.start, p.end),
         missing_hours=sum(b - a + 1 for a, b in missing),
         lines=lines,
-        totals=totals,
-        days=daily_totals(lines, days, ctx.book, ctx.money, coverage.as_of),
+        totals=_report_totals(totals, lines, days, ctx.money.decimal(0)),
+        days=days,
         products=product_uses(lines, ledger.products),
         customers=customer_uses(lines, ctx.money.decimal(0)),
         warnings=_warnings(lines, p),
@@ -236,6 +238,18 @@ def _totals(entries: Iterable[tuple[GraceState, Decimal | None, Decimal | None]]
             pending += amount
         estimate += line_estimate
     return Totals(billed=billed, pending=pending, estimate=estimate, incomplete=incomplete)
+
+
+def _report_totals(totals: Totals, lines: list[Line], days: list[DayTotal], zero: Decimal) -> ReportTotals:
+    """The money totals with the counts and the days' rounding (billing.md 8, 9)."""
+    active = {(ln.kind, ln.id) for ln in lines if ln.state != "exempt"}
+    accounts = sum(1 for kind, _ in active if kind == "account")
+    days_billed = sum((d.billed for d in days), zero)
+    return ReportTotals(
+        billed=totals.billed, pending=totals.pending, estimate=totals.estimate,
+        incomplete=totals.incomplete, accounts=accounts, addons=len(active) - accounts,
+        lines=len(lines), day_rounding=totals.billed - days_billed,
+    )
 
 
 def _status(ctx: _Context, has_pending: bool) -> PeriodStatus:

@@ -166,8 +166,12 @@ class Lifetime:
 
     @property
     def grace_deadline(self) -> Slot:
-        """Deleting the item before this slot avoids any charge (if not pre-existing)."""
-        return self.first + GRACE_HOURS
+        """The hour of the image that would be the lifetime's 48th (billing.md 3, v1.1).
+
+        `first + 47 h`, not `+ 48 h`: an item still there when that image is
+        taken has 48 hours and is billed, so it must be deleted before it.
+        """
+        return self.first + GRACE_HOURS - 1
 
 
 @dataclass(slots=True)  # not frozen: a large report builds 15,000 of them
@@ -189,12 +193,17 @@ class Line:
     reaches_as_of: bool
     lifetime: Lifetime
 
+    @property
+    def deadline(self) -> Slot | None:
+        """A pending line's grace deadline; None for billed and exempt lines (billing.md 6)."""
+        return self.lifetime.grace_deadline if self.state == "pending" else None
+
 
 @dataclass(frozen=True, slots=True)
 class DayTotal:
     date: str  # local calendar date, "2026-11-01"
-    billed: Decimal
-    running: Decimal
+    billed: Decimal  # the day's billed slot charges, rounded once
+    running: Decimal  # the sum of the `billed` values up to this day: adds up on paper
     accounts: int
     addons: int
 
@@ -229,6 +238,21 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportTotals(Totals):
+    """A report's totals: the money, plus the counts and the days' rounding (billing.md 8, 9).
+
+    `accounts` and `addons` count distinct items with a billed or pending
+    line; `lines` counts every line, exempt ones included. `day_rounding` is
+    `billed` minus the sum of the days' `billed`.
+    """
+
+    accounts: int
+    addons: int
+    lines: int
+    day_rounding: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodSummary:
     """One row of the period list: cheap to compute for every period."""
 
@@ -250,7 +274,7 @@ class PeriodReport:
     hours_observed: int
     missing_hours: int
     lines: list[Line]
-    totals: Totals
+    totals: ReportTotals
     days: list[DayTotal]
     products: list[ProductUse]
     customers: list[CustomerUse]

@@ -126,6 +126,22 @@ def test_totals_and_estimate_add_up(w):
             assert report.totals.estimate == report.totals.billed + report.totals.pending
         else:
             assert report.totals.estimate >= report.totals.billed + report.totals.pending
+        assert sum((ln.estimate for ln in priced), Decimal(0)) == report.totals.estimate
+        assert report.totals.lines == len(report.lines)
+
+
+@SLOW
+@given(w=worlds())
+def test_days_add_up_and_line_rounding_closes_the_gap_to_billed(w):
+    for report in _reports(w):
+        running = Decimal(0)
+        for day in report.days:
+            running += day.billed
+            assert day.running == running
+        assert report.days[-1].running + report.totals.day_rounding == report.totals.billed
+        # Each day is rounded once, so the gap is at most half a cent per day and per line.
+        billed_lines = sum(1 for ln in report.lines if ln.state == "billed")
+        assert abs(report.totals.day_rounding) <= Decimal("0.005") * (len(report.days) + billed_lines)
 
 
 # -- the store: idempotent and order-independent --------------------------------------------

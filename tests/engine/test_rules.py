@@ -99,7 +99,33 @@ def test_3_ongoing_short_lifetime_is_pending_with_its_grace_deadline(db):
     w = World().account("Z", "p72", h("2026-11-01")).account("E", "p72", h("2026-11-19T18"))
     e = line_of(w.report(db, h("2026-11-01"), h("2026-11-20T23"), "2026-11"), "E")
     assert (e.state, e.hours, e.amount) == ("pending", 30, D("3.00"))
-    assert e.lifetime.grace_deadline == h("2026-11-21T18")
+    # First slot 19th 18:00 + 47 h: the image that would be its 48th (v1.1; v1 said 18:00).
+    assert e.lifetime.grace_deadline == e.deadline == h("2026-11-21T17")
+
+
+def test_3_item_present_in_the_image_at_first_plus_47_hours_is_billed_back_to_its_first_hour(db):
+    # Created 19th 18:00, deleted during the hour of the deadline image (21st 17:00):
+    # that image holds it, it has 48 hours, so it is billed from 19th 18:00.
+    w = World().account("Z", "p72", h("2026-11-01")).account("E", "p72", h("2026-11-19T18"),
+                                                             h("2026-11-21T18"))
+    e = line_of(w.report(db, h("2026-11-01"), h("2026-11-25T23"), "2026-11"), "E")
+    assert (e.state, e.start, e.hours, e.amount, e.deadline) == (
+        "billed", h("2026-11-19T18"), 48, D("4.80"), None)  # 72 x 48 / 720
+
+
+def test_3_item_gone_before_the_image_at_first_plus_47_hours_is_exempt(db):
+    # Last seen in the 21st 16:00 image, gone from the 17:00 one: 47 hours, free.
+    w = World().account("Z", "p72", h("2026-11-01")).account("E", "p72", h("2026-11-19T18"),
+                                                             h("2026-11-21T17"))
+    e = line_of(w.report(db, h("2026-11-01"), h("2026-11-25T23"), "2026-11"), "E")
+    assert (e.state, e.hours, e.amount, e.would_cost, e.deadline) == ("exempt", 47, D("0.00"),
+                                                                      D("4.70"), None)
+
+
+def test_3_pending_item_is_still_pending_one_hour_before_its_deadline(db):
+    w = World().account("Z", "p72", h("2026-11-01")).account("E", "p72", h("2026-11-19T18"))
+    e = line_of(w.report(db, h("2026-11-01"), h("2026-11-21T16"), "2026-11"), "E")
+    assert (e.state, e.hours, e.deadline) == ("pending", 47, h("2026-11-21T17"))
 
 
 def test_3_pending_becomes_billed_back_to_its_first_slot_at_48_hours(db):
@@ -181,6 +207,34 @@ def test_6_billed_days_are_distinct_local_dates(db):
     w.account("A", "p72", h("2026-11-10T22"), h("2026-11-14T02"))
     a = line_of(w.report(db, h("2026-11-01"), h("2026-11-20T23"), "2026-11"), "A")
     assert a.billed_days == 5  # local 10th 23:00 .. 14th 03:00 -> 10, 11, 12, 13, 14
+
+
+def test_6_deadline_of_a_pending_item_that_started_before_the_period(db):
+    # E appears 31 Oct 20:00; on 1 Nov 10:00 it has 15 hours (4 in October, 11 in November).
+    w = World().account("Z", "p72", h("2026-10-25")).account("E", "p72", h("2026-10-31T20"))
+    r = w.report(db, h("2026-10-25"), h("2026-11-01T10"), "2026-11")
+    e = line_of(r, "E")
+    assert (e.start, e.hours, e.state) == (h("2026-11-01"), 11, "pending")
+    # From the lifetime's first hour, not the line's: 31 Oct 20:00 + 47 h.
+    assert e.deadline == h("2026-11-02T19")
+    assert line_of(r, "Z").deadline is None
+
+
+def test_6_line_estimate_is_its_amount_unless_it_reaches_as_of_in_the_open_period(db):
+    w = World().account("Z", "p72", h("2026-10-25"))
+    w.account("A", "p72", h("2026-11-03T10")).account("B", "p72", h("2026-11-05"), h("2026-11-06T12"))
+    w.account("C", "p72", h("2026-11-05"), h("2026-11-07")).account("E", "p72", h("2026-11-19T18"))
+    w.account("U", "mystery", h("2026-11-10"))
+    r = w.report(db, h("2026-10-25"), h("2026-11-20T23"), "2026-11")
+    # A: 422 h so far, 662 h to the month end at 0.10/h; E: 270 h; Z: the whole month.
+    assert (line_of(r, "A").amount, line_of(r, "A").estimate) == (D("42.20"), D("66.20"))
+    assert (line_of(r, "E").amount, line_of(r, "E").estimate) == (D("3.00"), D("27.00"))
+    assert line_of(r, "Z").estimate == D("72.00")
+    assert line_of(r, "C").estimate == line_of(r, "C").amount == D("4.80")  # ended: as it is
+    assert line_of(r, "B").estimate == D("0.00")  # exempt
+    assert line_of(r, "U").estimate is None  # unpriced
+    oct_ = w.report(db.with_name("oct.sqlite3"), h("2026-10-25"), h("2026-11-20T23"), "2026-10")
+    assert line_of(oct_, "Z").estimate == line_of(oct_, "Z").amount == D("16.26")  # closed period
 
 
 # -- 7. Prices and amounts ------------------------------------------------------------
@@ -279,6 +333,19 @@ def test_8_estimate_of_a_fully_observed_period_is_billed_plus_pending(db):
     assert r.totals.estimate == r.totals.billed + r.totals.pending
 
 
+def test_8_counts_distinct_billed_or_pending_items_and_all_lines(db):
+    w = World(prices={"p72": [("2020-01-01", "72.00")], "p144": [("2020-01-01", "144.00")],
+                      "ssl": [("2020-01-01", "7.20")]})
+    w.account("Z", "p72", h("2026-11-01")).addon("S", "Z", "ssl", h("2026-11-01"))
+    w.account("D", "p72", h("2026-11-02"), h("2026-11-06")).account("D", "p144", h("2026-11-06"))
+    w.account("E", "p72", h("2026-11-10T10"))  # pending: counted
+    w.account("B", "p72", h("2026-11-03"), h("2026-11-04"))  # exempt: a line, not an account
+    w.addon("T", "Z", "ssl", h("2026-11-04"), h("2026-11-04T05"))  # exempt add-on
+    t = w.report(db, h("2026-11-01"), h("2026-11-10T23"), "2026-11").totals
+    # Z, D (one account, two lines), E; S; lines Z, S, D x2, E, B, T.
+    assert (t.accounts, t.addons, t.lines) == (3, 1, 7)
+
+
 def test_8_status_open_provisional_closed(db):
     w = World().account("Z", "p72", h("2026-10-20")).account("E", "p72", h("2026-10-31T10"))
     # as_of inside November: October is fully observed; E (pending, 14 h in Oct) keeps it provisional.
@@ -302,8 +369,24 @@ def test_9_daily_report_rounds_each_day_once_and_counts_items(db):
     assert days["2026-11-01"].billed == D("0.15")  # Z 24/720 + S 12 x 0.01 = 0.1533
     assert days["2026-11-02"].billed == D("0.27")  # 0.0333 + 0.24 = 0.2733
     assert days["2026-11-04"].billed == D("0.07")  # 6/720 + 0.06 = 0.0683
+    assert days["2026-11-03"].billed == D("0.27")  # as the 2nd
     assert (days["2026-11-03"].accounts, days["2026-11-03"].addons) == (2, 1)
-    assert days["2026-11-04"].running == D("0.77")  # exact 0.76833.. rounded once, not 0.76
+    # The running column adds the rounded days: 0.15 + 0.27 + 0.27 + 0.07.
+    assert [d.running for d in r.days] == [D("0.15"), D("0.42"), D("0.69"), D("0.76")]
+    # Lines: Z 78 h at 1.00 = 0.1083 -> 0.11; S 66 h at 7.20 = 0.66; billed 0.77.
+    assert (r.totals.billed, r.totals.day_rounding) == (D("0.77"), D("0.01"))
+
+
+def test_9_day_rounding_is_billed_less_the_sum_of_the_days_worked_example_october(db):
+    # Z alone in October (744 h): 168 h at 72.00 = 16.2580.. -> 16.26 on its line,
+    # 24 h a day = 2.3225.. -> 2.32 on each of 7 days, which add up to 16.24.
+    w = World().account("Z", "p72", h("2026-10-25"))
+    r = w.report(db, h("2026-10-25"), h("2026-11-20T23"), "2026-10")
+    billed_days = [d for d in r.days if d.billed]
+    assert [d.billed for d in billed_days] == [D("2.32")] * 7
+    assert r.days[-1].running == D("16.24")
+    assert (r.totals.billed, r.totals.day_rounding) == (D("16.26"), D("0.02"))
+    assert r.days[-1].running + r.totals.day_rounding == r.totals.billed
 
 
 # -- 10. Aggregates -------------------------------------------------------------------------
