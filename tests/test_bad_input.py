@@ -415,7 +415,8 @@ def _terminal_safe(text: str) -> None:
 
 def test_hostile_names_cannot_reach_the_terminal(capsys, tmp_path):
     assert run(capsys, "import", str(_hostile_dump(tmp_path)))[0] == 0
-    for argv in (["report", "2026-11"], ["report", "2026-10"], ["periods"]):
+    sections = [["report", "2026-11", "--section", s] for s in ("days", "products", "customers")]
+    for argv in (["report", "2026-11"], ["report", "2026-10"], ["periods"], *sections):
         code, out, _ = run(capsys, *argv)
         assert code == 0
         _terminal_safe(out)
@@ -435,6 +436,9 @@ def test_csv_cells_never_start_a_formula(capsys, tmp_path):
     assert names["D"] == "'=cmd|' /C calc'!A0"
     customers = {row[1]: row[4] for row in rows[1:]}
     assert customers["A"] == "'+SUM(A1)" and customers["B"] == "'-2+3" and customers["C"] == "'@foo"
+    code, out, _ = run(capsys, "report", "2026-11", "--format", "csv", "--section", "customers")
+    by_customer = [row[0] for row in csv.reader(io.StringIO(out))][1:]
+    assert code == 0 and {"'+SUM(A1)", "'-2+3", "'@foo"} <= set(by_customer)
 
 
 def test_json_gives_back_the_exact_strings(capsys, tmp_path):

@@ -40,12 +40,118 @@ def test_report_json_is_the_worked_example_field_for_field(capsys, period):
     assert json.loads(out) == json.loads((EXAMPLES / f"worked-example.report-{period}.json").read_text())
 
 
+def _key_paths(value, path=""):
+    """Every key of a JSON value with its path, in document order."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield f"{path}.{key}"
+            yield from _key_paths(inner, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _key_paths(inner, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize("period", ["2026-10", "2026-11"])
+def test_report_json_keys_come_in_the_examples_order(capsys, period):
+    run(capsys, "import", str(DUMP))
+    out = run(capsys, "report", period, "--format", "json")[1]
+    expected = json.loads((EXAMPLES / f"worked-example.report-{period}.json").read_text())
+    assert list(_key_paths(json.loads(out))) == list(_key_paths(expected))
+
+
 def test_report_csv_has_a_header_and_one_row_per_line(capsys):
     run(capsys, "import", str(DUMP))
     code, out, _ = run(capsys, "report", "2026-11", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 7
     assert rows[4]["id"] == "D" and rows[4]["product"] == "p144" and rows[4]["amount"] == "40.00"
+
+
+def test_report_csv_columns_are_the_json_line_fields(capsys):
+    run(capsys, "import", str(DUMP))
+    out = run(capsys, "report", "2026-11", "--format", "csv")[1]
+    header, *rows = list(csv.reader(io.StringIO(out)))
+    assert header == ["kind", "id", "account_id", "name", "customer", "product", "from", "to", "hours",
+                      "billed_days", "state", "amount", "estimate", "deadline"]
+    lines = json.loads((EXAMPLES / "worked-example.report-2026-11.json").read_text())["lines"]
+    assert list(lines[0]) == header  # one field list for both
+    assert rows == [["" if v is None else str(v) for v in line.values()] for line in lines]
+    e = dict(zip(header, rows[5], strict=True))
+    assert (e["id"], e["state"], e["amount"], e["estimate"], e["deadline"]) == (
+        "E", "pending", "3.00", "27.00", "2026-11-21T17:00:00Z")
+
+
+def test_report_section_days_json_adds_up_with_line_rounding(capsys):
+    run(capsys, "import", str(DUMP))
+    code, out, _ = run(capsys, "report", "2026-10", "--format", "json", "--section", "days")
+    doc = json.loads(out)
+    example = json.loads((EXAMPLES / "worked-example.report-2026-10.json").read_text())
+    assert code == 0 and doc["schema"] == "payg-days/1" and "lines" not in doc
+    assert doc["days"] == example["days"] and doc["totals"] == example["totals"]
+    assert (doc["days"][-1]["running"], doc["totals"]["day_rounding"]) == ("16.24", "0.02")
+
+
+def test_report_section_days_table_shows_the_line_rounding_row(capsys):
+    run(capsys, "import", str(DUMP))
+    code, out, _ = run(capsys, "report", "2026-10", "--section", "days")
+    rows = out.splitlines()
+    assert code == 0
+    assert rows[-2].split() == ["2026-10-31", "2.32", "EUR", "16.24", "EUR", "1", "0"]
+    assert rows[-1].split() == ["line", "rounding", "0.02", "EUR", "16.26", "EUR"]
+    assert "1 accounts and 0 add-ons billed or pending · 1 lines" in out
+
+
+def test_report_section_products_and_customers_in_csv_and_json(capsys):
+    run(capsys, "import", str(DUMP))
+    out = run(capsys, "report", "2026-11", "--format", "csv", "--section", "products")[1]
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["product", "kind", "items", "hours", "amount"],
+        ["p144", "service_pack", "1", "200", "40.00"], ["p72", "service_pack", "5", "1080", "108.00"]]
+    out = run(capsys, "report", "2026-11", "--format", "csv", "--section", "customers")[1]
+    # No customer references in the example: every line is under "no customer".
+    assert list(csv.reader(io.StringIO(out))) == [
+        ["customer", "accounts", "lines", "billed", "pending", "estimate", "incomplete"],
+        ["", "6", "7", "145.00", "3.00", "220.00", "false"]]
+    doc = json.loads(run(capsys, "report", "2026-11", "--format", "json", "--section", "customers")[1])
+    assert doc["schema"] == "payg-customers/1" and doc["customers"] == [
+        {"customer": None, "accounts": 6, "lines": 7, "billed": "145.00", "pending": "3.00",
+         "estimate": "220.00", "incomplete": False}]
+    doc = json.loads(run(capsys, "report", "2026-11", "--format", "json", "--section", "lines")[1])
+    assert doc == json.loads((EXAMPLES / "worked-example.report-2026-11.json").read_text())
+
+
+def test_report_section_through_the_console_script(cache_dir, capsys):
+    run(capsys, "import", str(DUMP))
+    env = {**os.environ, "PAYG_TUI_CACHE_DIR": str(cache_dir)}
+    out = subprocess.run([sys.executable, "-m", "payg_tui.cli", "report", "2026-11", "--format", "csv",
+                          "--section", "days"], capture_output=True, text=True, env=env, check=True)
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == 20 and rows[-1] == {"date": "2026-11-20", "billed": "7.20", "running": "145.00",
+                                            "accounts": "4", "addons": "0"}
+    bad = subprocess.run([sys.executable, "-m", "payg_tui.cli", "report", "2026-11", "--section", "x"],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_report_table_aligns_wide_names_by_terminal_cells(capsys, tmp_path):
+    from rich.cells import cell_len
+
+    names = {"A": "寿司の店.jp", "B": "🍣🍣 sushi", "C": "長い名前" * 10, "D": "plain.be"}
+
+    def wide(doc):
+        for snap in doc["snapshots"]:
+            for acc in snap["accounts"]:
+                acc["name"] = names.get(acc["id"], acc["name"])
+    run(capsys, "import", str(_broken(tmp_path, wide)))
+    out = run(capsys, "report", "2026-11")[1]
+    rows = [r for r in out.splitlines() if r.startswith("account ")]
+    assert any("寿司の店.jp" in r for r in rows) and any("🍣🍣 sushi" in r for r in rows)
+    # 80 cells, cut to the name column's 32 cells with "…".
+    assert any("長い名前" * 3 + "長い名…" in r for r in rows) and not any("長い名前" * 4 in r for r in rows)
+    # The product column starts at the same terminal cell on every row, as does the end.
+    starts = {cell_len(r[: r.index(" p72 ") if " p72 " in r else r.index(" p144 ")]) for r in rows}
+    assert len(starts) == 1
+    assert len({cell_len(r[: r.index(" EUR")]) for r in rows}) == 1
 
 
 def test_report_table_shows_totals_status_and_estimate(capsys):

@@ -16,6 +16,10 @@ HELP = "the report of one period (e.g. 2026-11) from the cache, offline"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("period", help="the billing period, YYYY-MM (e.g. 2026-11)")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("--section", choices=("lines", "days", "products", "customers"),
+                        default="lines",
+                        help="what to write: the lines (default), the daily report, the packs "
+                             "and add-ons used, or the customers")
 
 
 def open_books(demo: bool, now: datetime | None = None) -> Books:
@@ -33,11 +37,13 @@ def run(args: argparse.Namespace) -> int:
     with open_books(args.demo) as books:
         report = books.report(args.period)
         if args.format == "json":
-            sys.stdout.write(formats.report_json(report))
+            sys.stdout.write(formats.report_json(report, args.section))
         elif args.format == "csv":
-            sys.stdout.write(formats.report_csv(report))
+            sys.stdout.write(formats.report_csv(report, args.section))
         else:
-            sys.stdout.write(formats.report_table(report))
+            from payg_tui.service.report_tables import report_table
+
+            sys.stdout.write(report_table(report, args.section))
             if books.source == "cache" and sys.stderr.isatty():
                 age = books.age_text()
                 if age:

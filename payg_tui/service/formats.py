@@ -12,16 +12,18 @@ import csv
 import io
 import json
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from operator import attrgetter
+from typing import Any, Literal
 
 from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
 
 SCHEMA = "payg-report/1"
-CSV_FIELDS = ("kind", "id", "account_id", "name", "customer", "product", "from", "to",
-              "hours", "billed_days", "state", "amount")
+Section = Literal["lines", "days", "products", "customers"]
+SECTIONS: tuple[Section, ...] = ("lines", "days", "products", "customers")
 
 
 def money(value: Decimal | None, exponent: int) -> str | None:
@@ -33,18 +35,83 @@ def _iso(slot: int) -> str:
     return slot_iso(slot)
 
 
+def _money_of(value: Decimal | None, exponent: int) -> str | None:
+    return None if value is None else f"{value:.{exponent}f}"
+
+
+def _hour_of(slot: int | None, exponent: int) -> str | None:
+    return None if slot is None else _iso(slot)
+
+
+# The one definition of a report line (cli.md): each field's JSON key (also its
+# CSV column), the `Line` attribute it comes from, and how that value is
+# written when it is not already a string or a number. JSON and CSV are both
+# made from this list, in this order, so they cannot drift apart.
+LINE_FIELDS: tuple[tuple[str, str, Callable[[Any, int], str | None] | None], ...] = (
+    ("kind", "kind", None),
+    ("id", "id", None),
+    ("account_id", "account_id", None),
+    ("name", "name", None),
+    ("customer", "customer", None),
+    ("product", "product", None),
+    ("from", "start", _hour_of),
+    ("to", "end", _hour_of),
+    ("hours", "hours", None),
+    ("billed_days", "billed_days", None),
+    ("state", "state", None),
+    ("amount", "amount", _money_of),
+    ("estimate", "estimate", _money_of),
+    ("deadline", "deadline", _hour_of),
+)
+LINE_KEYS = tuple(key for key, _, _ in LINE_FIELDS)
+CSV_FIELDS = LINE_KEYS
+# One C call reads every attribute of a line; only a few values need writing.
+_line_attributes = attrgetter(*(attribute for _, attribute, _ in LINE_FIELDS))
+_line_writers = tuple((i, write) for i, (_, _, write) in enumerate(LINE_FIELDS) if write is not None)
+
+
+def line_values(line: Line, exponent: int) -> list[Any]:
+    """A line's values in `LINE_FIELDS` order, as JSON and CSV write them."""
+    values = list(_line_attributes(line))
+    for i, write in _line_writers:
+        values[i] = write(values[i], exponent)
+    return values
+
+
 def line_object(line: Line, exponent: int) -> dict[str, Any]:
+    """A line as `payg-report/1` writes it; the JSON encoder (in C) does the rest."""
+    return dict(zip(LINE_KEYS, line_values(line, exponent), strict=True))
+
+
+def report_object(report: PeriodReport) -> dict[str, Any]:
+    """The report as `payg-report/1` (cli.md), field for field, in the examples' key order."""
+    exp = report.provider.currency_exponent
     return {
-        "kind": line.kind, "id": line.id, "account_id": line.account_id, "name": line.name,
-        "customer": line.customer, "product": line.product, "from": _iso(line.start),
-        "to": _iso(line.end), "hours": line.hours, "billed_days": line.billed_days,
-        "state": line.state, "amount": money(line.amount, exponent),
+        **_head(report),
+        "hours_in_period": report.period.hours,
+        "hours_observed": report.hours_observed,
+        "missing_hours": report.missing_hours,
+        "lines": [line_object(line, exp) for line in report.lines],
+        "totals": _totals_object(report),
+        "days": _section_objects(report, "days"),
+        "products": _section_objects(report, "products"),
+        "warnings": list(report.warnings),
     }
 
 
-def report_object(report: PeriodReport, *, with_lines: bool = True) -> dict[str, Any]:
-    """The report as `payg-report/1` (cli.md), field for field."""
-    exp = report.provider.currency_exponent
+def section_object(report: PeriodReport, section: Section) -> dict[str, Any]:
+    """`report --section S --format json`: the whole report for `lines`, else one section.
+
+    A section has its own schema name (`payg-days/1`, ...): it is not a
+    `payg-report/1` document, since it lacks the lines.
+    """
+    if section == "lines":
+        return report_object(report)
+    return {**_head(report), "schema": f"payg-{section}/1", "totals": _totals_object(report),
+            section: _section_objects(report, section), "warnings": list(report.warnings)}
+
+
+def _head(report: PeriodReport) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "period": report.period.key,
@@ -52,43 +119,54 @@ def report_object(report: PeriodReport, *, with_lines: bool = True) -> dict[str,
         "currency": report.provider.currency,
         "status": report.status,
         "as_of": slot_iso(report.as_of),
-        "hours_in_period": report.period.hours,
-        "hours_observed": report.hours_observed,
-        "missing_hours": report.missing_hours,
-        "lines": [line_object(line, exp) for line in report.lines] if with_lines else [],
-        "totals": {"billed": money(report.totals.billed, exp),
-                   "pending": money(report.totals.pending, exp),
-                   "estimate": money(report.totals.estimate, exp),
-                   "incomplete": report.totals.incomplete},
-        "days": [{"date": d.date, "billed": money(d.billed, exp), "accounts": d.accounts,
-                  "addons": d.addons} for d in report.days],
-        "products": [{"product": u.product, "kind": u.kind, "items": u.items, "hours": u.hours,
-                      "amount": money(u.amount, exp)} for u in report.products],
-        "warnings": list(report.warnings),
     }
 
 
-def report_json(report: PeriodReport) -> str:
-    obj = report_object(report, with_lines=False)
+def _totals_object(report: PeriodReport) -> dict[str, Any]:
+    exp, t = report.provider.currency_exponent, report.totals
+    return {"billed": money(t.billed, exp), "pending": money(t.pending, exp),
+            "estimate": money(t.estimate, exp), "incomplete": t.incomplete,
+            "accounts": t.accounts, "addons": t.addons, "lines": t.lines,
+            "day_rounding": money(t.day_rounding, exp)}
+
+
+DAY_FIELDS = ("date", "billed", "running", "accounts", "addons")
+PRODUCT_FIELDS = ("product", "kind", "items", "hours", "amount")
+CUSTOMER_FIELDS = ("customer", "accounts", "lines", "billed", "pending", "estimate", "incomplete")
+
+
+def _day_rows(report: PeriodReport) -> list[list[Any]]:
     exp = report.provider.currency_exponent
-    text = layout_json(obj)
-    lines = ",\n  ".join(_line_json(line, exp) for line in report.lines)
-    marker = ' "lines": []'
-    return text.replace(marker, f' "lines": [\n  {lines}\n ]' if lines else marker, 1)
+    return [[d.date, money(d.billed, exp), money(d.running, exp), d.accounts, d.addons]
+            for d in report.days]
 
 
-# ASCII escapes: valid JSON for any text, even a lone surrogate from a hostile name.
-_string = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+def _product_rows(report: PeriodReport) -> list[list[Any]]:
+    exp = report.provider.currency_exponent
+    return [[u.product, u.kind, u.items, u.hours, money(u.amount, exp)] for u in report.products]
 
 
-def _line_json(line: Line, exponent: int) -> str:
-    """One line of `payg-report/1`, written directly: the hot path of a large report."""
-    amount = "null" if line.amount is None else f'"{line.amount:.{exponent}f}"'
-    customer = "null" if line.customer is None else _string(line.customer)
-    return (f'{{"kind": "{line.kind}", "id": {_string(line.id)}, "account_id": {_string(line.account_id)}, '
-            f'"name": {_string(line.name)}, "customer": {customer}, "product": {_string(line.product)}, '
-            f'"from": "{_iso(line.start)}", "to": "{_iso(line.end)}", "hours": {line.hours}, '
-            f'"billed_days": {line.billed_days}, "state": "{line.state}", "amount": {amount}}}')
+def _customer_rows(report: PeriodReport) -> list[list[Any]]:
+    exp = report.provider.currency_exponent
+    return [[c.customer, c.accounts, c.lines, money(c.billed, exp), money(c.pending, exp),
+             money(c.estimate, exp), c.incomplete] for c in report.customers]
+
+
+# `report --section S`: the section's fields (JSON keys and CSV columns) and rows.
+SECTION_ROWS: dict[str, tuple[tuple[str, ...], Callable[[PeriodReport], list[list[Any]]]]] = {
+    "days": (DAY_FIELDS, _day_rows),
+    "products": (PRODUCT_FIELDS, _product_rows),
+    "customers": (CUSTOMER_FIELDS, _customer_rows),
+}
+
+
+def _section_objects(report: PeriodReport, section: str) -> list[dict[str, Any]]:
+    fields, rows = SECTION_ROWS[section]
+    return [dict(zip(fields, row, strict=True)) for row in rows(report)]
+
+
+def report_json(report: PeriodReport, section: Section = "lines") -> str:
+    return layout_json(section_object(report, section))
 
 
 def layout_json(obj: dict[str, Any]) -> str:
@@ -109,19 +187,26 @@ def layout_json(obj: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def report_csv(report: PeriodReport) -> str:
+def report_csv(report: PeriodReport, section: Section = "lines") -> str:
+    """The lines (`LINE_FIELDS`), or one section's rows, with a header row."""
+    if section == "lines":
+        exp = report.provider.currency_exponent
+        return _csv(CSV_FIELDS, (line_values(line, exp) for line in report.lines))
+    fields, rows = SECTION_ROWS[section]
+    return _csv(fields, rows(report))
+
+
+def _csv(header: tuple[str, ...], rows: Iterable[list[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     # The writer quotes a field holding "\n" (its line terminator) but not one
     # holding a lone "\r", which spreadsheets read as a line break: such rare
     # rows (a hostile name) are written fully quoted.
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_FIELDS)
-    exp = report.provider.currency_exponent
-    for line in report.lines:
-        obj = line_object(line, exp)
-        cells = ["" if obj[f] is None else _csv_safe(obj[f]) for f in CSV_FIELDS]
-        if "\r" in f"{line.id}{line.account_id}{line.name}{line.customer}{line.product}":
+    writer.writerow(header)
+    for row in rows:
+        cells = [_csv_safe(value) for value in row]
+        if any(type(c) is str and "\r" in c for c in cells):
             quoted.writerow(cells)
         else:
             writer.writerow(cells)
@@ -129,7 +214,14 @@ def report_csv(report: PeriodReport) -> str:
 
 
 def _csv_safe(value: Any) -> Any:
-    """Keep spreadsheets from running a name as a formula (CSV injection)."""
+    """Keep spreadsheets from running a name as a formula (CSV injection).
+
+    `null` is an empty cell; booleans are written as in JSON.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if not isinstance(value, str):
         return value
     value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
@@ -175,41 +267,32 @@ def safe_text(value: str | None, width: int | None = None) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
-    """Aligned columns; the columns in `right` (money, counts) align right."""
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    """Aligned columns; the columns in `right` (money, counts) align right.
 
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+    Widths are terminal cells, not characters: a CJK character or an emoji
+    takes two cells, so a Japanese or emoji name keeps the columns straight.
+    """
+    from rich.cells import cell_len  # lazy: only tables for people need it
+
+    sizes = [[cell_len(c) for c in r] for r in rows]
+    widths = [max([cell_len(h)] + [s[i] for s in sizes]) for i, h in enumerate(headers)]
+
+    def fmt(cells: list[str], lengths: list[int]) -> str:
+        return "  ".join((" " * (w - n) + c) if i in right else (c + " " * (w - n))
+                         for i, (c, n, w) in enumerate(zip(cells, lengths, widths, strict=True))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([fmt(headers), rule, *(fmt(r) for r in rows)])
+    return "\n".join([fmt(headers, [cell_len(h) for h in headers]), rule,
+                      *(fmt(r, n) for r, n in zip(rows, sizes, strict=True))])
 
 
-def report_table(report: PeriodReport) -> str:
-    exp = report.provider.currency_exponent
-    cur = report.provider.currency
-    t = report.totals
-    head = [
-        f"{safe_text(report.provider.name)} — period {report.period.key} ({report.provider.timezone}), "
-        f"{report.status}",
-        f"times in {report.provider.timezone} · as of {local_hour(report.as_of, report.provider.timezone)}"
-        f" · {report.hours_observed} of {report.period.hours} hours "
-        f"observed · {report.missing_hours} missing",
-        f"billed {money(t.billed, exp)} {cur} · pending {money(t.pending, exp)} {cur} · "
-        f"estimate for the month {money(t.estimate, exp)} {cur}"
-        + (" · INCOMPLETE (unpriced lines)" if t.incomplete else ""),
-        "",
-    ]
-    tz = report.provider.timezone
-    rows = [[ln.kind, safe_text(ln.id, 24), safe_text(ln.name, 32), safe_text(ln.product, 24),
-             local_hour(ln.start, tz), local_hour(ln.end, tz), str(ln.hours), str(ln.billed_days),
-             ln.state, "unpriced" if ln.amount is None else f"{money(ln.amount, exp)} {cur}"]
-            for ln in report.lines]
-    body = table(["kind", "id", "name", "product", "from", "to", "hours", "days", "state",
-                  "amount"], rows, right={6, 7, 9})
-    warnings = [f"warning: {safe_text(w)}" for w in report.warnings]
-    return "\n".join([*head, body, *(["", *warnings] if warnings else [])]) + "\n"
+def cut_cells(text: str, width: int) -> str:
+    """`text` cut to `width` terminal cells with `…` (a wide character is not split in two)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)).rstrip() + "…"
 
 
 def periods_table(summaries: list[PeriodSummary], currency: str, exponent: int) -> str:
