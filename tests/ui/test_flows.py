@@ -76,8 +76,9 @@ async def test_not_billed_tab_gives_the_grace_deadline_in_the_providers_zone(dem
         demo_app.screen.show_tab("not-billed")  # type: ignore[attr-defined]
         await pilot.pause()
         text = screen_text(pilot)
-        # acc-7006 was created 20 h before now (2026-11-20 13:00 UTC): deadline 21 Nov 17:00 UTC = 18:00 CET.
-        assert "delete before 21 Nov 18:00 to pay nothing" in text
+        # acc-7006 first appears 20 h before now (2026-11-20 13:00 UTC), at 19 Nov 17:00 UTC;
+        # + 47 h (billing.md 1.1) = 21 Nov 16:00 UTC = 17:00 CET.
+        assert "delete before 21 Nov 17:00 to pay nothing" in text
 
 
 async def test_billed_days_say_that_days_are_rounded_separately(demo_app: PaygApp) -> None:
@@ -104,7 +105,7 @@ async def test_enter_on_a_line_drills_down_to_the_account_and_its_rules(demo_app
         kinds = sorted(ln.kind for ln in screen.lines)
         assert kinds == ["account", "addon"]  # its pack and its SSL add-on
         text = screen_text(pilot)
-        assert "pending: 21 h so far; delete before 21 Nov 18:00 to pay nothing" in text
+        assert "pending: 21 h so far; delete before 21 Nov 17:00 to pay nothing" in text
         await pilot.press("escape")
         assert isinstance(demo_app.screen, PeriodScreen)
 
