@@ -1,4 +1,6 @@
-"""Reports as text: `payg-report/1` JSON, CSV and human tables.
+"""Reports as text: `payg-report/1` JSON, CSV, and the pieces of tables for people.
+
+The report's tables themselves are in `report_tables.py`.
 
 Shared by the CLI and the dashboard's export, so both write the same bytes.
 Untrusted text (names, customer references) is written as data: JSON and CSV
@@ -17,13 +19,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
 
 SCHEMA = "payg-report/1"
 Section = Literal["lines", "days", "products", "customers"]
-SECTIONS: tuple[Section, ...] = ("lines", "days", "products", "customers")
 
 
 def money(value: Decimal | None, exponent: int) -> str | None:
@@ -35,39 +36,39 @@ def _iso(slot: int) -> str:
     return slot_iso(slot)
 
 
-def _money_of(value: Decimal | None, exponent: int) -> str | None:
-    return None if value is None else f"{value:.{exponent}f}"
-
-
 def _hour_of(slot: int | None, exponent: int) -> str | None:
     return None if slot is None else _iso(slot)
 
 
-# The one definition of a report line (cli.md): each field's JSON key (also its
-# CSV column), the `Line` attribute it comes from, and how that value is
-# written when it is not already a string or a number. JSON and CSV are both
-# made from this list, in this order, so they cannot drift apart.
-LINE_FIELDS: tuple[tuple[str, str, Callable[[Any, int], str | None] | None], ...] = (
-    ("kind", "kind", None),
-    ("id", "id", None),
-    ("account_id", "account_id", None),
-    ("name", "name", None),
-    ("customer", "customer", None),
-    ("product", "product", None),
-    ("from", "start", _hour_of),
-    ("to", "end", _hour_of),
-    ("hours", "hours", None),
-    ("billed_days", "billed_days", None),
-    ("state", "state", None),
-    ("amount", "amount", _money_of),
-    ("estimate", "estimate", _money_of),
-    ("deadline", "deadline", _hour_of),
+class LineField(NamedTuple):
+    key: str  # the JSON key, also the CSV column
+    attribute: str  # where the value comes from on `Line`
+    write: Callable[[Any, int], str | None] | None = None  # to text, when not already text
+
+
+# The one definition of a report line (cli.md): JSON and CSV are both made from
+# this list, in this order, so they cannot drift apart.
+LINE_FIELDS: tuple[LineField, ...] = (
+    LineField("kind", "kind"),
+    LineField("id", "id"),
+    LineField("account_id", "account_id"),
+    LineField("name", "name"),
+    LineField("customer", "customer"),
+    LineField("product", "product"),
+    LineField("from", "start", _hour_of),
+    LineField("to", "end", _hour_of),
+    LineField("hours", "hours"),
+    LineField("billed_days", "billed_days"),
+    LineField("state", "state"),
+    LineField("amount", "amount", money),
+    LineField("estimate", "estimate", money),
+    LineField("deadline", "deadline", _hour_of),
 )
-LINE_KEYS = tuple(key for key, _, _ in LINE_FIELDS)
+LINE_KEYS = tuple(f.key for f in LINE_FIELDS)
 CSV_FIELDS = LINE_KEYS
 # One C call reads every attribute of a line; only a few values need writing.
-_line_attributes = attrgetter(*(attribute for _, attribute, _ in LINE_FIELDS))
-_line_writers = tuple((i, write) for i, (_, _, write) in enumerate(LINE_FIELDS) if write is not None)
+_line_attributes = attrgetter(*(f.attribute for f in LINE_FIELDS))
+_line_writers = tuple((i, f.write) for i, f in enumerate(LINE_FIELDS) if f.write is not None)
 
 
 def line_values(line: Line, exponent: int) -> list[Any]:
@@ -79,7 +80,7 @@ def line_values(line: Line, exponent: int) -> list[Any]:
 
 
 def line_object(line: Line, exponent: int) -> dict[str, Any]:
-    """A line as `payg-report/1` writes it; the JSON encoder (in C) does the rest."""
+    """A line of `payg-report/1`; `layout_json` writes it with `json`'s C encoder."""
     return dict(zip(LINE_KEYS, line_values(line, exponent), strict=True))
 
 
@@ -180,7 +181,7 @@ def layout_json(obj: dict[str, Any]) -> str:
     parts = []
     for key, value in obj.items():
         if isinstance(value, list) and value:
-            inner = ",\n  ".join(encode(v) for v in value)
+            inner = ",\n  ".join(map(encode, value))
             parts.append(f" {encode(key)}: [\n  {inner}\n ]")
         else:
             parts.append(f" {encode(key)}: {encode(value)}")
