@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
-from payg_tui.engine.model import GRACE_HOURS, Line, PeriodReport, Slot, slot_iso, slot_time
+from payg_tui.engine.model import Line, PeriodReport, Slot, slot_iso, slot_time
 from payg_tui.engine.periods import zone
 
 AlertKind = Literal["stale", "budget", "deadline", "missing", "unpriced"]
@@ -89,13 +89,6 @@ def local_time(slot: Slot, tz_name: str) -> str:
     return f"{local.day} {local:%b %H:%M} {name}"
 
 
-def grace_deadline(line: Line) -> Slot | None:
-    """The slot whose image would be the pending item's 48th (billing.md 1.1, first + 47 h)."""
-    if line.state != "pending":
-        return None
-    return line.lifetime.first + GRACE_HOURS - 1
-
-
 def stale_alerts(as_of: Slot, now: datetime, rules: AlertRules, tz: str) -> list[Alert]:
     """`stale`: the newest image is more than `stale_after` hours older than `now`."""
     age = now - slot_time(as_of)
@@ -147,7 +140,7 @@ class _Pending:
 def _pending_items(report: PeriodReport, earlier: PeriodReport | None) -> list[_Pending]:
     items: dict[tuple[str, str, Slot], _Pending] = {}
     for line in report.lines:
-        deadline = grace_deadline(line)
+        deadline = line.deadline  # billing.md 1.1: first + 47 h, pending lines only
         if deadline is not None:
             key = (line.kind, line.id, line.lifetime.first)
             known = items.get(key)
