@@ -27,6 +27,7 @@ from payg_tui.engine.model import PeriodSummary, Provider, Slot
 from payg_tui.errors import NetworkError, UserError
 from payg_tui.service.books import Books
 from payg_tui.ui.messages import (
+    AlertsChecked,
     ExportFinished,
     LoadFailed,
     PeriodsLoaded,
@@ -42,12 +43,14 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from payg_tui.config import Config
+    from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.books import ExportFormat
     from payg_tui.service.sync import SyncProgress
     from payg_tui.ui.sync_job import SyncRequest
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
 PREPARE_SYNC_BAR = 1.0  # seconds after the period list is shown
+FIRST_ALERTS = 0.5  # seconds after the period list is shown: start-up paints first
 BUILT_IN = 0.05  # seconds: a report that took longer was built, not remembered
 
 
@@ -87,6 +90,7 @@ class PaygApp(App[int]):
     sync_progress: reactive[SyncProgress | None] = reactive(None, init=False, always_update=True)
     syncing: reactive[bool] = reactive(False, init=False)
     loaded: reactive[bool] = reactive(False, init=False)
+    alerts: reactive[AlertCheck | None] = reactive(None, init=False)
 
     def __init__(self, books: Books, *, config: Config | None = None, config_path: Path | None = None,
                  now: Callable[[], datetime] | None = None, auto_sync: bool = True,
@@ -151,6 +155,10 @@ class PaygApp(App[int]):
         self.periods = tuple(message.periods)
         if not self.loaded:
             self.set_timer(PREPARE_SYNC_BAR, self._prepare_sync_bar)
+            self.set_timer(FIRST_ALERTS, self.check_alerts)
+        else:
+            # After a sync and every minute: a grace deadline passes while the app is open.
+            self.check_alerts()
         self.loaded = True
         if self.exit_when_loaded:
             self.call_after_refresh(self.exit)
@@ -170,6 +178,25 @@ class PaygApp(App[int]):
         if self.exit_when_loaded:
             self.exit(return_code=1)
         self.notify(message.message, title=f"cannot load {message.what}", severity="error")
+
+    # -- alerts -------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="alerts")
+    def check_alerts(self) -> None:
+        """The header's alerts (alerts.md), from the same books and settings as `payg-tui alerts`."""
+        from payg_tui.config import Config
+        from payg_tui.service import alerts
+
+        rules = alerts.rules_from(self.config or Config())
+        try:
+            result = alerts.check(self.books, self.now(), rules, report=self.reports.report)
+        except UserError:
+            result = None  # no data yet, or a report that cannot be built: the list says why
+        self.post_message(AlertsChecked(result))
+
+    @on(AlertsChecked)
+    def _alerts_checked(self, message: AlertsChecked) -> None:
+        self.alerts = message.result
 
     # -- reports built ahead ----------------------------------------------------
 

@@ -11,6 +11,7 @@ from textual.message import Message
 from payg_tui.engine.model import PeriodReport, PeriodSummary, Product, Provider, Slot
 
 if TYPE_CHECKING:
+    from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
@@ -63,3 +64,10 @@ class SyncFailed(Message):
 @dataclass
 class ExportFinished(Message):
     path: Path
+
+
+@dataclass
+class AlertsChecked(Message):
+    """The alerts at this minute; None when they cannot be checked (no data yet)."""
+
+    result: AlertCheck | None

@@ -1,25 +1,36 @@
-"""The header line every main screen shows (the sync bar is in `sync_bar`, mounted on demand)."""
+"""The header every main screen shows (the sync bar is in `sync_bar`, mounted on demand).
+
+One line, and a second one with the most urgent alert when there is any
+(alerts.md): the count sits right after the app's tag, where a narrow
+terminal does not cut it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Group
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from payg_tui.ui.display import plain, source_label, when, zone_abbr
 
 if TYPE_CHECKING:
+    from payg_tui.service.alerts import AlertCheck
     from payg_tui.ui.app import PaygApp
 
 
 class DashboardHeader(Static):
-    """Provider · currency · data source · as of (and how old)."""
+    """[alert count] provider · currency · data source · as of (and how old); the top alert."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"dashboard-header--critical", "dashboard-header--warning"}
 
     def on_mount(self) -> None:
         app: PaygApp = self.app  # type: ignore[assignment]
         self.watch(app, "status", self._show, init=True)
         self.watch(app, "online", self._show, init=False)
+        self.watch(app, "alerts", self._show, init=False)
 
     def _show(self, *_: object) -> None:
         app: PaygApp = self.app  # type: ignore[assignment]
@@ -27,6 +38,11 @@ class DashboardHeader(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" payg ", style="bold reverse")
         text.append(" ")
+        alerts = app.alerts
+        if alerts is not None and alerts.alerts:
+            count = len(alerts.alerts)
+            text.append(f" {count} alert{'s' if count != 1 else ''} ", style=self._tone(alerts))
+            text.append(" ")
         provider = status.provider
         if provider is None:
             text.append("no data yet: press s to sync, c for settings")
@@ -39,4 +55,16 @@ class DashboardHeader(Static):
                             f"{zone_abbr(status.as_of, provider.timezone)}")
             if status.age:
                 text.append(f" ({status.age.removeprefix('last updated ')})")
-        self.update(text)
+        top = alerts.most_urgent if alerts is not None else None
+        if top is None:
+            self.update(text)
+            return
+        line = Text(no_wrap=True, overflow="ellipsis", style=self._tone(alerts))
+        line.append(f" {top.severity}: ")
+        line.append_text(plain(top.message))  # names are untrusted: literal text only
+        self.update(Group(text, line))
+
+    def _tone(self, alerts: AlertCheck) -> Style:
+        top = alerts.most_urgent
+        severity = top.severity if top is not None else "warning"
+        return self.get_component_rich_style(f"dashboard-header--{severity}")
