@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
 PREPARE_SYNC_BAR = 1.0  # seconds after the period list is shown
 FIRST_ALERTS = 0.5  # seconds after the period list is shown: start-up paints first
+ALERTS_SHOWN = 8  # in the palette's "show the alerts" notification
 BUILT_IN = 0.05  # seconds: a report that took longer was built, not remembered
 
 
@@ -197,6 +198,21 @@ class PaygApp(App[int]):
     @on(AlertsChecked)
     def _alerts_checked(self, message: AlertsChecked) -> None:
         self.alerts = message.result
+
+    def show_alerts(self) -> None:
+        """Every alert, most urgent first, in one notification (the header shows only the first)."""
+        from payg_tui.service.formats import safe_text
+
+        found = self.alerts.alerts if self.alerts is not None else []
+        if not found:
+            self.notify("no alerts", title="alerts")
+            return
+        lines = [f"{alert.severity}: {safe_text(alert.message)}" for alert in found[:ALERTS_SHOWN]]
+        if len(found) > ALERTS_SHOWN:
+            lines.append(f"and {len(found) - ALERTS_SHOWN} more: `payg-tui alerts` lists them all")
+        critical = found[0].severity == "critical"
+        self.notify("\n".join(lines), title=f"{len(found)} alert{'s' if len(found) != 1 else ''}",
+                    severity="error" if critical else "warning", timeout=20)
 
     # -- reports built ahead ----------------------------------------------------
 

@@ -29,6 +29,10 @@ class PaygCommands(Provider):
             key = summary.period.key
             yield (f"Open period {key}", f"{summary.status}: estimate {summary.totals.estimate}",
                    partial(app.open_period, key))
+        if app.alerts is not None and app.alerts.alerts:
+            count = len(app.alerts.alerts)
+            yield (f"Show the {count} alert{'s' if count != 1 else ''}",
+                   "grace deadlines, a stopped sync, the budget: most urgent first", app.show_alerts)
         yield ("Sync now", "fetch new hours from the API into the cache", app.action_sync)
         current = app.focused_period()
         if current is not None:

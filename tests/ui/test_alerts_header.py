@@ -41,6 +41,25 @@ async def test_the_header_counts_the_alerts_and_shows_the_most_urgent() -> None:
     books.close()
 
 
+async def test_the_palette_shows_every_alert() -> None:
+    books = Books.open_demo(now=DEMO_NOW)
+    app = PaygApp(books, config=Config(alerts_within=30), now=lambda: DEMO_NOW, auto_sync=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: app.alerts is not None)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"show the 2")
+        await until(pilot, lambda: "Show the 2 alerts" in screen_text(pilot))
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(app._notifications))
+        [note] = list(app._notifications)
+        assert note.title == "2 alerts" and note.severity == "warning"
+        assert note.message.splitlines() == [
+            "warning: nieuwe-klant.be: delete before 3 Dec 08:00 CET to pay nothing (13.33 EUR to month end)",
+            "warning: nieuwe-klant.be: add-on add-7006-1 (ssl): delete before 3 Dec 08:00 CET to pay nothing "
+            "(2.31 EUR to month end)"]
+    books.close()
+
+
 async def test_no_alerts_no_count_and_no_second_line(demo_app: PaygApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: demo_app.alerts is not None)
