@@ -215,7 +215,7 @@ def test_the_webhook_may_come_from_the_environment(monkeypatch):
 
 def test_the_demo_gives_alerts_md_example(capsys):
     code, out, _ = run(capsys, "--demo", "--now", "2026-12-02T04:30:00Z", "--within", "30",
-                       "--format", "json")
+                     "--format", "json")
     assert code == 1
     first = json.loads(out)["alerts"][0]
     assert {k: first[k] for k in ("kind", "item", "name", "deadline", "cost_if_kept")} == {
@@ -252,3 +252,19 @@ def test_install_timer_writes_units_that_run_after_the_collector(tmp_path, capsy
     assert "systemctl --user enable --now payg-tui-alerts.timer" in out
     [cron] = [line for line in out.splitlines() if line.startswith("  10 * * * * ")]
     assert cron.rstrip().endswith(" alerts")  # no redirection: cron mails what it prints
+
+
+def test_install_timer_keeps_within_and_format(tmp_path, capsys):
+    target = tmp_path / "units"
+    code, _, _ = run(capsys, "--install-timer", "--systemd-dir", str(target), "--within", "24",
+                     "--format", "json")
+    assert code == 0
+    assert (target / "payg-tui-alerts.service").read_text().rstrip().endswith(
+        " alerts --within 24 --format json")
+
+
+@pytest.mark.parametrize("argv", [["--demo"], ["--now", NOW], ["--webhook", "https://hooks.example/key-123"]])
+def test_install_timer_refuses_what_it_cannot_keep(tmp_path, capsys, argv):
+    code, _, err = run(capsys, "--install-timer", "--systemd-dir", str(tmp_path / "units"), *argv)
+    assert code == 2 and not (tmp_path / "units").exists()
+    assert "key-123" not in err and len(err.splitlines()) == 1

@@ -74,9 +74,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _install_timer(args: argparse.Namespace) -> int:
     from payg_tui import schedule
+    from payg_tui.errors import UsageError
 
+    if args.demo or args.now:
+        raise UsageError("--install-timer checks your own cache every hour at the time it runs: "
+                         "leave out --demo and --now")
+    if args.webhook:
+        # The units and the crontab line are readable files: the URL's key would be in them.
+        raise UsageError("--install-timer does not write the webhook URL into the timer: store it "
+                         "with `payg-tui config set alerts.webhook -` (the timer reads the config)")
+    extra = [*(("--within", str(args.within)) if args.within else ()),
+             *(("--format", "json") if args.format == "json" else ())]
     job = schedule.HourlyJob(
-        name="alerts", minute=10, args=("alerts",),
+        name="alerts", minute=10, args=("alerts", *extra),
         does="check grace deadlines, the collector and the budget",
         every="the alerts checked every hour, after the collector",
         mail_output=True, success_codes=(1,))
