@@ -13,7 +13,8 @@ import pytest
 
 from payg_tui.engine.model import Slot, slot_iso
 from payg_tui.errors import DataContractError, NetworkError, UsageError
-from payg_tui.providers.hosting_api import ApiClient, RetryNotice, RetryPolicy
+from payg_tui.providers.hosting_api import ApiClient, RetryNotice
+from payg_tui.providers.retry import RetryPolicy
 
 TOKEN = "s3cr3t-tok-0123456789abcdef"
 T0: Slot = 497_000  # 2026-09-13T08:00:00Z

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from payg_tui.cli import main
+from payg_tui.providers.retry import RetryPolicy
 from tests.combell_stub import CombellStub, StubAccount
 
 KEY = "cli-key-0123456789"
@@ -106,7 +107,7 @@ def test_unreachable_api_exits_3(monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     import payg_tui.providers.combell.client as client_module
 
-    monkeypatch.setattr(client_module, "BACKOFF", (0.0,))
+    monkeypatch.setattr(client_module, "COMBELL_RETRY", RetryPolicy(tries=5, base_delay=0.0))
     assert main(["collect", "--api-url", "http://127.0.0.1:9", "--quiet"]) == 3
     assert "unreachable" in capsys.readouterr().err
 

@@ -27,7 +27,8 @@ from payg_tui.engine.model import Ledger, Slot, slot_iso, slot_of, slot_time
 from payg_tui.errors import DataContractError
 from payg_tui.providers import hosting_api as client_module
 from payg_tui.providers import payload
-from payg_tui.providers.hosting_api import ApiClient, RetryPolicy
+from payg_tui.providers.hosting_api import ApiClient
+from payg_tui.providers.retry import RetryPolicy
 from payg_tui.sandbox.generator import Reseller
 from payg_tui.sandbox.server import CORRUPTIONS, SandboxServer, start_sandbox
 from payg_tui.service.books import UPDATED_KEY

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui import locations
     from payg_tui.config import check_token, check_url, load_config
     from payg_tui.errors import UsageError
-    from payg_tui.providers.hosting_api import ApiClient, RetryPolicy
+    from payg_tui.providers.hosting_api import ApiClient
+    from payg_tui.providers.retry import RetryPolicy
     from payg_tui.service.sync import parse_when, run_sync
     from payg_tui.store.cache import Store
 

@@ -2,9 +2,9 @@
 
 - Every answer goes through `payload.py`; a payload that breaks the contract
   becomes a `DataContractError` (exit 4) naming the snapshot and the field.
-- Connection errors, timeouts, `429` and `5xx` are retried with exponential
-  backoff and jitter, honouring `Retry-After`, bounded in tries and in total
-  time per request; then a `NetworkError` (exit 3). `401`/`403` fail at once
+- Connection errors, timeouts, `429` and `5xx` are retried as `retry.py`
+  says (backoff with jitter, `Retry-After` honoured, bounded in tries and
+  total time per request); then a `NetworkError` (exit 3). `401`/`403` fail at once
   with a hint to check the token.
 - Snapshots arrive page by page (`snapshot_pages`), so a month is never held
   in memory; pages are sized from the bytes per snapshot seen so far.
@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -37,40 +36,20 @@ from payg_tui.engine.model import Product, Provider, Slot, Snapshot, slot_iso
 from payg_tui.errors import DataContractError, NetworkError
 from payg_tui.providers import payload
 from payg_tui.providers.payload import ContractError
+from payg_tui.providers.retry import (
+    DEFAULT_RETRY,
+    RETRYABLE_ERRORS,
+    Attempts,
+    RetryPolicy,
+    retry_after,
+    retryable,
+)
 from payg_tui.service.gcpause import paused_gc
 
 MAX_PAGE = 168  # the API's largest `limit`
 FIRST_PAGE = 4  # small enough for the largest reseller, until sizes are known
 PAGE_BYTES = 12_000_000  # aim for pages of about this much JSON
 _USER_AGENT = "payg-tui/0.1"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How hard one request is tried before it is reported.
-
-    The n-th retry waits `base_delay * 2**(n-1)`, capped at `max_delay`, of
-    which the upper `jitter` fraction is random (so clients that failed
-    together do not come back together); at least `Retry-After` when the
-    server sends one. No request takes more than `tries` attempts or more
-    than `total` seconds, waits included.
-    """
-
-    tries: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 15.0
-    total: float = 90.0
-    jitter: float = 0.5
-
-    def delay(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
-        capped: float = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        wait = capped * (1 - self.jitter) + capped * self.jitter * rng.random()
-        if retry_after is not None:
-            wait = max(wait, retry_after)
-        return wait
-
-
-DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,16 +190,14 @@ class ApiClient:
 
     def _get(self, path: str, params: dict[str, Any]) -> bytes:
         """The body of a 200 answer, after retries; NetworkError otherwise."""
-        started = self._clock()
-        attempt = 0
+        attempts = Attempts(self.retry, self._clock, self._rng)
         while True:
-            attempt += 1
-            retry_after: float | None = None
+            wait_at_least: float | None = None
             try:
                 response = self._http.get(path, params=params)
             except httpx.TimeoutException as error:
                 problem = f"timed out ({_timeout_kind(error)})"
-            except (httpx.TransportError, httpx.DecodingError) as error:
+            except RETRYABLE_ERRORS as error:
                 problem = f"connection failed: {self._auth.scrub(str(error)) or type(error).__name__}"
             else:
                 status = response.status_code
@@ -233,21 +210,19 @@ class ApiClient:
                         f"{response.reason_phrase}{detail}): check the token "
                         "(`payg-tui config set api.token -`, PAYG_API_TOKEN or --token)"
                     )
-                if status != 429 and status < 500:
+                if not retryable(status):
                     raise NetworkError(f"the API at {self.url} answered {status} "
                                        f"{response.reason_phrase} to /{path}{detail}")
                 problem = f"{status} {response.reason_phrase}{detail}"
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-            elapsed = self._clock() - started
-            delay = self.retry.delay(attempt, retry_after, self._rng)
-            if attempt >= self.retry.tries or elapsed + delay > self.retry.total:
+                wait_at_least = retry_after(response.headers.get("Retry-After"))
+            delay = attempts.failed(wait_at_least)
+            if delay is None:
                 raise NetworkError(
                     f"the API at {self.url} failed on /{path}: {problem} "
-                    f"(gave up after {attempt} {'try' if attempt == 1 else 'tries'} "
-                    f"in {elapsed:.1f} s)"
+                    f"(gave up after {attempts.tries()} in {attempts.elapsed:.1f} s)"
                 )
             if self.on_retry is not None:
-                self.on_retry(RetryNotice(path=path, attempt=attempt, problem=problem,
+                self.on_retry(RetryNotice(path=path, attempt=attempts.attempt, problem=problem,
                                           delay=delay))
             self._sleep(delay)
 
@@ -403,18 +378,3 @@ def _timeout_kind(error: httpx.TimeoutException) -> str:
         httpx.WriteTimeout: "sending the request",
         httpx.PoolTimeout: "waiting for a connection",
     }.get(type(error), "timeout")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (a number or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        seconds = moment.timestamp() - time.time()
-    return max(0.0, seconds) if seconds == seconds else None

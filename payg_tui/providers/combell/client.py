@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import random
 import ssl
 import threading
 import time
@@ -21,12 +23,17 @@ import httpx
 from payg_tui.errors import DataContractError, NetworkError
 from payg_tui.providers.combell.auth import Credentials, authorization, new_nonce
 from payg_tui.providers.combell.pacing import Clock, Pacer, Sleep
+from payg_tui.providers.retry import RETRYABLE_ERRORS, Attempts, RetryPolicy, retryable
 
 DEFAULT_URL = "https://api.combell.com"
 API_PREFIX = "/v2"
-RETRIES = 4  # attempts after the first, for network errors and 5xx
-BACKOFF = (2.0, 5.0, 15.0, 30.0)
-MAX_THROTTLED = 30  # 429 answers in a row for one request before giving up
+# Network errors and 5xx: 5 tries, waits of about 2.5, 5, 10 and 20 s. No time
+# bound per request: the pacer's waits for the rate limit are not failures,
+# and the collector's hour bounds the whole run.
+COMBELL_RETRY = RetryPolicy(tries=5, base_delay=2.5, max_delay=30.0, total=math.inf, jitter=0.2)
+# A 429 is waited out by the pacer (it reads Retry-After and the rate-limit
+# headers) and does not count as a try; only this many in a row end the request.
+MAX_THROTTLED = 30
 
 
 class NotFound(Exception):
@@ -45,8 +52,12 @@ class CombellClient:
         connections: int = 4,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self._credentials = credentials
+        self.retry = retry or COMBELL_RETRY
+        self._rng = rng or random.Random()
         self._base = base_url.rstrip("/")
         self._clock = clock
         self._sleep = sleep
@@ -85,22 +96,19 @@ class CombellClient:
         """GET `path_and_query` (starting with /v2): the decoded JSON and headers."""
         if not path_and_query.startswith(API_PREFIX + "/"):
             raise ValueError(f"Combell paths start with {API_PREFIX}/: {path_and_query!r}")
-        failures = 0
+        attempts = Attempts(self.retry, self._clock, self._rng)
         throttled = 0
         while True:
             self.pacer.acquire()
-            response: httpx.Response | None = None
             try:
                 response = self._send(path_and_query)
-            except httpx.TransportError as error:
+            except RETRYABLE_ERRORS as error:
                 self.pacer.release(None)
-                failures += 1
-                if failures > RETRIES:
+                if not self._backoff(attempts):
                     raise NetworkError(
                         f"Combell API unreachable at {self._base} ({type(error).__name__}) "
-                        f"for GET {path_and_query} after {failures} attempts"
+                        f"for GET {path_and_query} after {attempts.attempt} attempts"
                     ) from None
-                self._backoff(failures)
                 continue
             status = response.status_code
             self.pacer.release(response.headers, status=status)
@@ -112,15 +120,13 @@ class CombellClient:
                     raise NetworkError(
                         f"Combell kept answering 429 (rate limit) for GET {path_and_query}"
                     )
-                continue  # the pacer now waits for Retry-After
-            if status >= 500:
-                failures += 1
-                if failures > RETRIES:
+                continue  # not a failure: the pacer now waits for Retry-After
+            if retryable(status):
+                if not self._backoff(attempts):
                     raise NetworkError(
                         f"Combell API error {status} for GET {path_and_query} "
-                        f"after {failures} attempts{_problem(response)}"
+                        f"after {attempts.attempt} attempts{_problem(response)}"
                     )
-                self._backoff(failures)
                 continue
             if status in (401, 403):
                 raise NetworkError(
@@ -149,10 +155,15 @@ class CombellClient:
             self.requests += 1
         return self._http.get(self._base + path_and_query, headers={"Authorization": header})
 
-    def _backoff(self, failures: int) -> None:
+    def _backoff(self, attempts: Attempts) -> bool:
+        """Wait before the next try; False when the policy says give up."""
+        delay = attempts.failed()
+        if delay is None:
+            return False
         with self._count_lock:
             self.retried += 1
-        self._sleep(BACKOFF[min(failures, len(BACKOFF)) - 1])
+        self._sleep(delay)
+        return True
 
 
 @functools.cache
