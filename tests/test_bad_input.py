@@ -457,7 +457,7 @@ def test_json_gives_back_the_exact_strings(capsys, tmp_path):
 
 def test_a_lone_surrogate_name_is_stored_as_a_replacement_not_a_crash(capsys, tmp_path):
     """A lone surrogate is valid JSON (`"\\ud800"`) but not text: SQLite cannot store it.
-    The name keeps every other character; the surrogate becomes `?`."""
+    The name keeps every other character; the surrogate becomes U+FFFD (engine/text.py)."""
     doc = json.loads(DUMP.read_text())
     for snap in doc["snapshots"]:
         for acc in snap["accounts"]:
@@ -467,7 +467,7 @@ def test_a_lone_surrogate_name_is_stored_as_a_replacement_not_a_crash(capsys, tm
     path.write_text(json.dumps(doc))
     assert run(capsys, "import", str(path))[0] == 0
     _, out, _ = run(capsys, "report", "2026-11", "--format", "json")
-    assert next(ln["name"] for ln in json.loads(out)["lines"] if ln["account_id"] == "A") == "shop?.be"
+    assert next(ln["name"] for ln in json.loads(out)["lines"] if ln["account_id"] == "A") == "shop\ufffd.be"
 
 
 def test_a_lone_surrogate_id_is_refused_naming_the_snapshot(capsys, tmp_path, cache_file):

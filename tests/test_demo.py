@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from payg_tui.engine.clock import month_start
 from payg_tui.engine.model import GRACE_HOURS, Dump, Slot, slot_of
 from payg_tui.sandbox.demo import DEMO_TIMEZONE, demo_dump
-from payg_tui.sandbox.generator import PACKS, month_start
+from payg_tui.sandbox.generator import PACKS
 
-BRUSSELS = ZoneInfo(DEMO_TIMEZONE)
+BRUSSELS = DEMO_TIMEZONE
 
 # Today may be anything: mid-month, the first hour of a month, the last hour
 # of one, a DST change (Brussels), a leap day.

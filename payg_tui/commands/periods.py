@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
 
     from payg_tui.commands.report import open_books
     from payg_tui.engine.model import slot_iso
+    from payg_tui.engine.text import printable
     from payg_tui.service import formats
 
     with open_books(args.demo) as books:
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
                                          None if as_of is None else slot_iso(as_of))
             sys.stdout.write(json.dumps(obj, indent=1) + "\n")
         else:
-            sys.stdout.write(f"{formats.safe_text(provider.name)} · {provider.currency} · "
+            sys.stdout.write(f"{printable(provider.name)} · {provider.currency} · "
                              f"{provider.timezone} · {_freshness(books)}\n\n")
             sys.stdout.write(formats.periods_table(summaries, provider.currency,
                                                    provider.currency_exponent))

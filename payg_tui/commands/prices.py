@@ -39,9 +39,10 @@ def _init(args: argparse.Namespace, path: object) -> int:
     import os
     import re
     from pathlib import Path
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from payg_tui.commands.collect import _settings
+    from payg_tui.engine import clock
+    from payg_tui.engine.model import BillingError
     from payg_tui.errors import UsageError
     from payg_tui.providers.combell import prices
     from payg_tui.providers.combell.client import CombellClient
@@ -55,8 +56,8 @@ def _init(args: argparse.Namespace, path: object) -> int:
         raise UsageError(f"--currency must be an ISO 4217 code such as EUR, got {currency!r:.20}")
     zone = args.timezone or prices.DEFAULT_TIMEZONE
     try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+        clock.zone(zone)
+    except BillingError:
         raise UsageError(f"--timezone: unknown time zone {zone!r:.60}") from None
     credentials, url = _settings(args.api_url)
     with CombellClient(credentials, url) as client:

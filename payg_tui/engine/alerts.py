@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
+from payg_tui.engine import clock
 from payg_tui.engine.model import Line, PeriodReport, Slot, slot_iso, slot_time
-from payg_tui.engine.periods import zone
 
 AlertKind = Literal["stale", "budget", "deadline", "missing", "unpriced"]
 Severity = Literal["critical", "warning"]
@@ -83,7 +83,7 @@ def local_time(slot: Slot, tz_name: str) -> str:
     Zones without a lettered abbreviation (tzdata writes `-03` for some) get
     their IANA name instead, so the reader always knows which clock it is.
     """
-    local = slot_time(slot).astimezone(zone(tz_name))
+    local = clock.local_time(slot, tz_name)
     abbreviation = local.tzname() or ""
     name = abbreviation if abbreviation.isalpha() else tz_name
     return f"{local.day} {local:%b %H:%M} {name}"

@@ -10,42 +10,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from payg_tui.engine.model import EPOCH, BillingError, Period, Slot, slot_time
+from payg_tui.engine.clock import local_date, local_midnight
+from payg_tui.engine.model import BillingError, Period, Slot
 
 _KEY_RE = re.compile(r"([0-9]{4})-([0-9]{2})\Z")  # ASCII digits: `\d` also takes "٢٠٢٦"
-
-
-@lru_cache(maxsize=64)
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise BillingError(f"unknown time zone {name!r}") from None
-
-
-def _local_midnight(day: date, tz: ZoneInfo, *, boundary: bool) -> Slot:
-    """The first slot that starts on or after local 00:00 of `day`."""
-    local = datetime(day.year, day.month, day.day, tzinfo=tz)
-    offset = local.utcoffset() or timedelta(0)
-    seconds = int((local - EPOCH).total_seconds())
-    if offset.total_seconds() % 3600:
-        if boundary:
-            raise BillingError(
-                f"time zone {tz.key} is UTC{_offset(offset)} on {day.isoformat()}: "
-                "a billing period must start on a whole UTC hour"
-            )
-        return -(-seconds // 3600)  # a day may start mid-slot; that slot counts for the new day
-    return seconds // 3600
-
-
-def _offset(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -60,14 +31,9 @@ def period(key: str, tz_name: str) -> Period:
     if not match or not 1 <= int(match.group(2)) <= 12 or not 1 <= int(match.group(1)) <= 9998:
         raise BillingError(f"not a period: {key!r} (expected YYYY-MM, e.g. 2026-11)")
     year, month = int(match.group(1)), int(match.group(2))
-    tz = zone(tz_name)
-    start = _local_midnight(date(year, month, 1), tz, boundary=True)
-    end = _local_midnight(date(*_next_month(year, month), 1), tz, boundary=True)
+    start = local_midnight(date(year, month, 1), tz_name, boundary=True)
+    end = local_midnight(date(*_next_month(year, month), 1), tz_name, boundary=True)
     return Period(key=key, start=start, end=end)
-
-
-def local_date(slot: Slot, tz_name: str) -> date:
-    return slot_time(slot).astimezone(zone(tz_name)).date()
 
 
 def period_of(slot: Slot, tz_name: str) -> Period:
@@ -101,13 +67,12 @@ class Days:
 
 @lru_cache(maxsize=256)
 def days_of(p: Period, tz_name: str) -> Days:
-    tz = zone(tz_name)
     first = local_date(p.start, tz_name)
     dates: list[date] = []
     starts: list[Slot] = []
     day = first
     while True:
-        start = p.start if day == first else _local_midnight(day, tz, boundary=False)
+        start = p.start if day == first else local_midnight(day, tz_name, boundary=False)
         if start >= p.end:
             break
         dates.append(day)

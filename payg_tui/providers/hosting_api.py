@@ -33,6 +33,7 @@ from payg_tui.config import (
     check_url,
 )
 from payg_tui.engine.model import Product, Provider, Slot, Snapshot, slot_iso
+from payg_tui.engine.text import printable
 from payg_tui.errors import DataContractError, NetworkError
 from payg_tui.providers import payload
 from payg_tui.providers.payload import ContractError
@@ -233,7 +234,7 @@ class ApiClient:
             text = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
         except Exception:
             return ""
-        text = "".join(ch if ch.isprintable() else "?" for ch in str(text))[:200]
+        text = printable(str(text), 200)
         return f": {self._auth.scrub(text)}" if text else ""
 
 

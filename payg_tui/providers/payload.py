@@ -15,7 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from payg_tui.engine.model import EPOCH, Dump, PriceVersion, Product, Provider, Slot, Snapshot, slot_iso
+from payg_tui.engine.clock import zone
+from payg_tui.engine.model import (
+    EPOCH,
+    BillingError,
+    Dump,
+    PriceVersion,
+    Product,
+    Provider,
+    Slot,
+    Snapshot,
+    slot_iso,
+    slot_of,
+)
+from payg_tui.engine.text import storable
 
 # ASCII digits only: `\d` would also take "٢٠٢٦" or "１２.５０", which int() and Decimal() accept.
 _HOUR_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z\Z")
@@ -95,7 +108,7 @@ def parse_hour(value: Any, where: str, path: str) -> Slot:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=EPOCH.tzinfo)
     except ValueError:
         raise ContractError(where, path, f"not a real date: {value!r}") from None
-    return int((moment - EPOCH).total_seconds()) // 3600
+    return slot_of(moment)
 
 
 def parse_decimal(value: Any, where: str, path: str) -> Decimal:
@@ -106,7 +119,7 @@ def parse_decimal(value: Any, where: str, path: str) -> Decimal:
 
 
 def parse_provider(obj: Any, where: str = "provider") -> Provider:
-    name = _storable(_need(obj, "name", str, where, ""))
+    name = storable(_need(obj, "name", str, where, ""))
     currency = _need(obj, "currency", str, where, "")
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ContractError(where, "currency", f"expected an ISO 4217 code, got {_show(currency, 20)}")
@@ -123,23 +136,10 @@ def parse_provider(obj: Any, where: str = "provider") -> Provider:
 
 
 def _check_zone(name: str, where: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        zone(name)
+    except BillingError:
         raise ContractError(where, "timezone", f"unknown time zone {_show(name)}") from None
-
-
-def _storable(text: str) -> str:
-    """Free text as SQLite can store it: a lone surrogate (valid JSON, not valid
-    Unicode) becomes U+FFFD. For the rare fields (provider and product names);
-    account names get the same treatment in the store."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return text
 
 
 def parse_products(items: Any, where: str = "products") -> dict[str, Product]:
@@ -164,7 +164,7 @@ def _parse_product(item: Any, where: str, path: str) -> Product:
     name = item.get("name", code)
     if not isinstance(name, str):
         raise ContractError(where, f"{path}.name", f"expected a string, got {_kind(name)}")
-    name = _storable(name)
+    name = storable(name)
     versions = []
     for j, price in enumerate(_need(item, "prices", list, where, path)):
         ppath = f"{path}.prices[{j}]"

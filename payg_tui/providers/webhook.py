@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from payg_tui.config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, check_webhook, mask_url
+from payg_tui.engine.text import printable
 from payg_tui.errors import NetworkError
 
 MAX_ANSWER = 64 * 1024  # a chat service answers "ok"; anything long is not worth reading
@@ -34,7 +35,7 @@ class _Scrubber:
     def __call__(self, text: str) -> str:
         for word in self._words:
             text = text.replace(word, "/…")
-        return "".join(ch if ch.isprintable() else "?" for ch in text)[:200]
+        return printable(text, 200)
 
 
 def post_alerts(url: str, body: dict[str, Any], *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from payg_tui.engine.clock import month_start
 from payg_tui.engine.model import Dump, Slot, slot_iso
 from payg_tui.providers import payload
-from payg_tui.sandbox.generator import AccountPlan, AddonPlan, Reseller, month_start
+from payg_tui.sandbox.generator import AccountPlan, AddonPlan, Reseller
 
 DEMO_SEED = 2026
 DEMO_ACCOUNTS = 46  # plus 2 trial seats and the scenario: about 60 accounts
@@ -36,15 +36,14 @@ def demo_dump(now_slot: Slot) -> Dump:
 
 def demo_document(now_slot: Slot) -> dict[str, Any]:
     """The same demo as an import file in the API's shapes (JSON-ready)."""
-    zone = ZoneInfo(DEMO_TIMEZONE)
-    previous = month_start(now_slot, zone, months_back=1)
-    first = month_start(now_slot, zone, months_back=2)
+    previous = month_start(now_slot, DEMO_TIMEZONE, months_back=1)
+    first = month_start(now_slot, DEMO_TIMEZONE, months_back=2)
     reseller = Reseller(
         DEMO_SEED, DEMO_ACCOUNTS, DEMO_TIMEZONE, name="Demo Hosting", start=first,
         missing=missing_hours(first, previous), extra=scenario(now_slot, first, previous),
     )
     doc = reseller.dump(first, now_slot + 1)
-    announce_price(doc["products"], now_slot, month_start(now_slot, zone, months_back=-1))
+    announce_price(doc["products"], now_slot, month_start(now_slot, DEMO_TIMEZONE, months_back=-1))
     return doc
 
 

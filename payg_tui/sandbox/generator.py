@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from payg_tui.engine.model import Slot, slot_iso, slot_of, slot_time
+from payg_tui.engine.model import Slot, slot_iso, slot_of
 
 ANCHOR: Slot = slot_of(datetime(2025, 1, 1, tzinfo=UTC))
 """The first hour of every generated history (fixed, so history never shifts)."""
@@ -449,16 +448,6 @@ class Reseller:
         first = ANCHOR + block * 30 * 24 + rng.randrange(24, 30 * 24 - 24)
         length = 1 if rng.random() < 0.75 else rng.choice((2, 3))
         return tuple(range(first, first + length))
-
-
-def month_start(slot: Slot, zone: ZoneInfo, months_back: int = 0) -> Slot:
-    """Local 00:00 on the 1st of the month `months_back` before the one holding `slot`.
-
-    A negative `months_back` looks ahead (-1: the start of the next month).
-    """
-    local = slot_time(slot).astimezone(zone)
-    index = local.year * 12 + local.month - 1 - months_back
-    return slot_of(datetime(index // 12, index % 12 + 1, 1, tzinfo=zone))
 
 
 def _lifetime(rng: random.Random, mean_hours: float) -> int:

@@ -32,11 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
+from payg_tui.engine.clock import month_start, slot_at
 from payg_tui.engine.model import Slot
 from payg_tui.providers import payload
-from payg_tui.sandbox.generator import Reseller, month_start
+from payg_tui.sandbox.generator import Reseller
 
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 168
@@ -56,7 +56,7 @@ CORRUPTIONS = (
 
 
 def current_slot() -> Slot:
-    return int(time.time()) // 3600
+    return slot_at(time.time())
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class SandboxServer:
     ) -> None:
         self.now = now or current_slot
         if start is None:
-            start = month_start(self.now(), ZoneInfo(timezone), months_back=1)
+            start = month_start(self.now(), timezone, months_back=1)
         self.reseller = Reseller(seed, accounts, timezone, start=start)
         self.reseller.prepare(self.now() + 1)
         self.token = token

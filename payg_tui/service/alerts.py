@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from payg_tui.config import Config
 from payg_tui.engine.alerts import Alert, AlertRules, find_alerts
 from payg_tui.engine.model import BillingError, PeriodReport
+from payg_tui.engine.text import printable
 from payg_tui.errors import CacheError, DataContractError, UsageError
-from payg_tui.service.formats import safe_text
 
 if TYPE_CHECKING:
     from payg_tui.service.books import Books
@@ -118,7 +118,7 @@ def alerts_json(result: AlertCheck) -> str:
 
 def alerts_text(result: AlertCheck) -> str:
     """One line per alert, most urgent first; nothing at all when there is nothing to say (cron)."""
-    return "".join(f"{alert.severity:<8}  {alert.kind:<8}  {safe_text(alert.message)}\n"
+    return "".join(f"{alert.severity:<8}  {alert.kind:<8}  {printable(alert.message)}\n"
                    for alert in result.alerts)
 
 
@@ -128,7 +128,7 @@ def webhook_body(result: AlertCheck) -> dict[str, Any]:
     `&`, `<` and `>` are escaped as Slack documents (Mattermost reads the same):
     a name such as `<!channel>` then shows as itself instead of notifying a channel.
     """
-    lines = (safe_text(alert.message) for alert in result.alerts)
+    lines = (printable(alert.message) for alert in result.alerts)
     text = "\n".join(line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                      for line in lines)
     return {**alerts_object(result), "text": text}

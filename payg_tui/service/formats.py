@@ -13,15 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
+from payg_tui.engine.text import storable
 
 SCHEMA = "payg-report/1"
 Section = Literal["lines", "days", "products", "customers"]
@@ -225,7 +224,7 @@ def _csv_safe(value: Any) -> Any:
         return "true" if value else "false"
     if not isinstance(value, str):
         return value
-    value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    value = storable(value)  # a lone surrogate becomes U+FFFD (engine/text.py)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
@@ -247,24 +246,6 @@ def periods_object(summaries: list[PeriodSummary], currency: str, exponent: int,
 
 
 # -- tables for people ----------------------------------------------------------
-
-
-def safe_text(value: str | None, width: int | None = None) -> str:
-    """Printable text: control and escape characters shown as `?`, long text cut with `…`.
-
-    `?` replaces every "other" character (Unicode category C: controls such as
-    ESC, BEL, CR and BS; format characters such as the bidi overrides U+202E and
-    zero-width spaces; lone surrogates; unassigned code points) and the line and
-    paragraph separators U+2028/U+2029, so that text cannot move the cursor,
-    recolour the terminal, reorder a line or break it.
-    """
-    if value is None:
-        return "-"
-    text = value if value.isprintable() else "".join(
-        "?" if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch for ch in value)
-    if width is not None and len(text) > width:
-        text = text[: max(0, width - 1)] + "…"
-    return text
 
 
 def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
@@ -308,14 +289,6 @@ def periods_table(summaries: list[PeriodSummary], currency: str, exponent: int) 
     if any(s.totals.incomplete for s in summaries):
         text += "\n* incomplete: some lines have no price (see `payg-tui report PERIOD`)"
     return text + "\n"
-
-
-@lru_cache(maxsize=8192)
-def local_hour(slot: int, timezone: str) -> str:
-    """`2026-11-05 14:00`: the start of a slot on the provider's clock."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.fromtimestamp(slot * 3600, UTC).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
 def age_text(seconds: float) -> str:

@@ -1,7 +1,7 @@
 """`report --format table`: a period's lines, days, packs or customers, for people.
 
 Times are on the provider's clock, money carries its currency, and names go
-through `safe_text` and are cut by terminal cells (`formats.cut_cells`), so a
+through `engine.text.printable` and are cut by terminal cells (`formats.cut_cells`), so a
 hostile or very wide name can neither drive the terminal nor push a column.
 """
 
@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from payg_tui.engine.clock import local_hour
 from payg_tui.engine.model import PeriodReport
-from payg_tui.service.formats import Section, cut_cells, local_hour, money, safe_text, table
+from payg_tui.engine.text import printable
+from payg_tui.service.formats import Section, cut_cells, money, table
 
 
 def report_table(report: PeriodReport, section: Section = "lines") -> str:
     body = {"lines": _lines, "days": _days, "products": _products, "customers": _customers}[section]
-    warnings = [f"warning: {safe_text(w)}" for w in report.warnings]
+    warnings = [f"warning: {printable(w)}" for w in report.warnings]
     return "\n".join([*_head(report), body(report), *(["", *warnings] if warnings else [])]) + "\n"
 
 
@@ -23,7 +25,7 @@ def _head(report: PeriodReport) -> list[str]:
     exp, cur, tz, t = (report.provider.currency_exponent, report.provider.currency,
                        report.provider.timezone, report.totals)
     return [
-        f"{safe_text(report.provider.name)} — period {report.period.key} ({tz}), {report.status}",
+        f"{printable(report.provider.name)} — period {report.period.key} ({tz}), {report.status}",
         f"times in {tz} · as of {local_hour(report.as_of, tz)} · {report.hours_observed} of "
         f"{report.period.hours} hours observed · {report.missing_hours} missing",
         f"billed {money(t.billed, exp)} {cur} · pending {money(t.pending, exp)} {cur} · "
@@ -43,8 +45,8 @@ def _amount(value: Decimal | None, report: PeriodReport) -> str:
 
 def _lines(report: PeriodReport) -> str:
     tz = report.provider.timezone
-    rows = [[ln.kind, cut_cells(safe_text(ln.id), 24), cut_cells(safe_text(ln.name), 32),
-             cut_cells(safe_text(ln.product), 24), local_hour(ln.start, tz), local_hour(ln.end, tz),
+    rows = [[ln.kind, cut_cells(printable(ln.id), 24), cut_cells(printable(ln.name), 32),
+             cut_cells(printable(ln.product), 24), local_hour(ln.start, tz), local_hour(ln.end, tz),
              str(ln.hours), str(ln.billed_days), ln.state, _amount(ln.amount, report),
              "" if ln.deadline is None else local_hour(ln.deadline, tz)]
             for ln in report.lines]
@@ -63,14 +65,14 @@ def _days(report: PeriodReport) -> str:
 
 
 def _products(report: PeriodReport) -> str:
-    rows = [[cut_cells(safe_text(u.product), 24), u.kind, cut_cells(safe_text(u.name), 32),
+    rows = [[cut_cells(printable(u.product), 24), u.kind, cut_cells(printable(u.name), 32),
              str(u.items), str(u.hours), _amount(u.amount, report)] for u in report.products]
     return table(["product", "kind", "name", "items", "hours", "billed + pending"], rows,
                  right={3, 4, 5})
 
 
 def _customers(report: PeriodReport) -> str:
-    rows = [[cut_cells(safe_text(c.customer), 24) if c.customer is not None else "(none)",
+    rows = [[cut_cells(printable(c.customer), 24) if c.customer is not None else "(none)",
              str(c.accounts), str(c.lines), _amount(c.billed, report), _amount(c.pending, report),
              _amount(c.estimate, report) + (" *" if c.incomplete else "")]
             for c in report.customers]

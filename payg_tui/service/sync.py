@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from payg_tui.engine.clock import local_midnight
 from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, Snapshot, slot_iso, slot_of
-from payg_tui.engine.periods import period_of, periods_between, zone
+from payg_tui.engine.periods import period_of, periods_between
 from payg_tui.errors import CacheError, UsageError
 from payg_tui.providers.hosting_api import ApiClient, RetryNotice, SnapshotPage
 from payg_tui.service.books import UPDATED_KEY
@@ -120,9 +121,7 @@ def resolve_when(when: datetime | date | Slot, timezone: str) -> Slot:
         return when
     if isinstance(when, datetime):
         return slot_of(when)
-    local = datetime(when.year, when.month, when.day, tzinfo=zone(timezone))
-    seconds = (local - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
-    return int(seconds // 3600)
+    return local_midnight(when, timezone, boundary=True)
 
 
 def default_start(now: Slot, timezone: str) -> Slot:

@@ -28,6 +28,7 @@ from payg_tui.engine.model import (
     Slot,
     Snapshot,
 )
+from payg_tui.engine.text import storable
 from payg_tui.errors import CacheError, DataContractError
 from payg_tui.store.append import append
 from payg_tui.store.merge import StoredRun, rebuild
@@ -496,22 +497,13 @@ def _save_labels(db: sqlite3.Connection, batch: list[Snapshot], newest: dict[tup
         if kind != "account":
             continue
         name, customer = by_slot[slot].labels[key]
-        label = (_text(name), None if customer is None else _text(customer))
+        label = (storable(name), None if customer is None else storable(customer))
         if stored.get(key) != label:
             changed.append((key, *label, slot))
     db.executemany(
         "INSERT INTO labels (account_id, name, customer, seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (account_id) DO UPDATE SET name = excluded.name, customer = excluded.customer, "
         "seen = excluded.seen", changed)
-
-
-def _text(value: str) -> str:
-    """Names are free text from the provider's customers: keep them storable."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace").decode("utf-8")
-    return value
 
 
 def _save_hours(db: sqlite3.Connection, stored: list[tuple[Slot, Slot]], new_slots: list[Slot]) -> None:

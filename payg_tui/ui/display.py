@@ -2,27 +2,27 @@
 
 Everything here returns plain `str` or `rich.text.Text` built from plain
 strings: untrusted text (account names, customer references, warnings) is
-passed through `formats.safe_text` and wrapped in `Text(...)`, never parsed
+passed through `engine.text.printable` and wrapped in `Text(...)`, never parsed
 as markup. No money is computed here; amounts are only formatted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from rich.text import Text
 
-from payg_tui.engine.model import Line, Product, Provider, Slot, slot_time
-from payg_tui.engine.periods import zone
-from payg_tui.service.formats import local_hour, money, safe_text
+from payg_tui.engine.clock import local_hour, local_time
+from payg_tui.engine.model import Line, Product, Provider, Slot
+from payg_tui.engine.text import printable
+from payg_tui.service.formats import money
 
 UNPRICED = "unpriced"
 
 
 def plain(value: str | None, width: int | None = None) -> Text:
     """Untrusted text as literal, printable `Text` (no markup, no escapes)."""
-    return Text(safe_text(value, width), no_wrap=True, overflow="ellipsis")
+    return Text(printable(value, width), no_wrap=True, overflow="ellipsis")
 
 
 def amount(value: Decimal | None, exponent: int) -> str:
@@ -35,21 +35,17 @@ def signed(value: Decimal, exponent: int) -> str:
     return text if value < 0 else "+" + text
 
 
-def local(slot: Slot, timezone: str) -> datetime:
-    return slot_time(slot).astimezone(zone(timezone))
-
-
 when = local_hour  # `2026-11-28 14:00` in the provider's time zone, as the CLI's tables write it
 
 
 def when_short(slot: Slot, timezone: str) -> str:
     """`28 Nov 14:00`: deadlines and stays, in the provider's time zone."""
-    moment = local(slot, timezone)
+    moment = local_time(slot, timezone)
     return f"{moment.day} {moment:%b %H:%M}"
 
 
 def zone_abbr(slot: Slot, timezone: str) -> str:
-    return local(slot, timezone).strftime("%Z") or timezone
+    return local_time(slot, timezone).strftime("%Z") or timezone
 
 
 def coverage(observed: int, total: int) -> str:

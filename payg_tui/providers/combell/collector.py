@@ -22,6 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from payg_tui.engine.clock import slot_at, slot_seconds
 from payg_tui.engine.model import Slot, Snapshot, slot_iso
 from payg_tui.errors import DataContractError
 from payg_tui.providers.combell.client import CombellClient, NotFound
@@ -81,8 +82,8 @@ def collect(
     started = clock()
     requests_before = client.requests
     if slot is None:
-        slot = int(started // 3600)
-    deadline = (slot + 1) * 3600.0
+        slot = slot_at(started)
+    deadline = slot_seconds(slot + 1)
     where = f"Combell snapshot {slot_iso(slot)}"
     run = _Run(client, clock, started, deadline, progress, progress_every)
 

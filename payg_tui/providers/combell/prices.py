@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from payg_tui.engine import clock
 from payg_tui.engine.model import (
-    EPOCH,
+    BillingError,
     PriceVersion,
     Product,
     ProductKind,
@@ -101,8 +101,8 @@ def parse_price_list(doc: dict[str, Any], where: str = "prices.toml") -> PriceLi
     if not isinstance(zone_name, str):
         raise fail("timezone", "expected an IANA zone name such as \"Europe/Brussels\"")
     try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
+        clock.zone(zone_name)
+    except BillingError:
         raise fail("timezone", f"unknown time zone {zone_name!r:.60}") from None
     provider = Provider(name=name.strip(), currency=currency, currency_exponent=exponent,
                         timezone=zone_name)
@@ -133,7 +133,7 @@ def parse_price_list(doc: dict[str, Any], where: str = "prices.toml") -> PriceLi
             label = entry.get("name", key)
             if not isinstance(label, str):
                 raise fail(f"{path}.name", "expected a string")
-            versions = _versions(entry.get("prices", []), zone, f"{path}.prices", fail)
+            versions = _versions(entry.get("prices", []), zone_name, f"{path}.prices", fail)
             if not versions:
                 warnings.append(f"{path} has no price: its lines will show as unpriced")
             if code in products:
@@ -142,7 +142,7 @@ def parse_price_list(doc: dict[str, Any], where: str = "prices.toml") -> PriceLi
     return PriceList(provider=provider, products=products, warnings=warnings)
 
 
-def _versions(raw: Any, zone: ZoneInfo, path: str, fail: Any) -> tuple[PriceVersion, ...]:
+def _versions(raw: Any, zone_name: str, path: str, fail: Any) -> tuple[PriceVersion, ...]:
     if not isinstance(raw, list):
         raise fail(path, "expected an array of { from = ..., monthly = \"...\" }")
     versions: list[PriceVersion] = []
@@ -150,7 +150,7 @@ def _versions(raw: Any, zone: ZoneInfo, path: str, fail: Any) -> tuple[PriceVers
         here = f"{path}[{i}]"
         if not isinstance(item, dict) or set(item) != {"from", "monthly"}:
             raise fail(here, "expected exactly { from = 2025-01-01, monthly = \"4.95\" }")
-        start = _effective_from(item["from"], zone, f"{here}.from", fail)
+        start = _effective_from(item["from"], zone_name, f"{here}.from", fail)
         versions.append(PriceVersion(effective_from=start,
                                      monthly=_monthly(item["monthly"], f"{here}.monthly", fail)))
     versions.sort(key=lambda v: v.effective_from)
@@ -174,8 +174,7 @@ def _monthly(value: Any, key: str, fail: Any) -> Decimal:
     return Decimal(value.strip())
 
 
-def _effective_from(value: Any, zone: ZoneInfo, key: str, fail: Any) -> Slot:
-    moment: dt.datetime
+def _effective_from(value: Any, zone_name: str, key: str, fail: Any) -> Slot:
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -183,16 +182,12 @@ def _effective_from(value: Any, zone: ZoneInfo, key: str, fail: Any) -> Slot:
                      else dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:
             raise fail(key, f"expected a date such as 2025-01-01, got {text!r:.40}") from None
-    if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=zone)
-    elif isinstance(value, dt.date):
-        moment = dt.datetime(value.year, value.month, value.day, tzinfo=zone)
-    else:
+    if not isinstance(value, dt.date):
         raise fail(key, "expected a date such as 2025-01-01")
-    seconds = (moment - EPOCH).total_seconds()
-    if seconds % 3600:
-        raise fail(key, f"{value} is not on a whole UTC hour (billing counts whole hours)")
-    return int(seconds // 3600)
+    try:
+        return clock.local_slot(value, zone_name)
+    except BillingError:
+        raise fail(key, f"{value} is not on a whole UTC hour (billing counts whole hours)") from None
 
 
 def _toml_key(key: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse
-from payg_tui.service.formats import safe_text
+from payg_tui.engine.text import printable
 from payg_tui.ui.display import amount, plain, rate, rule, when_short, why_not_billed
 from payg_tui.ui.widgets.table import Column
 
@@ -19,7 +19,7 @@ STATE_TONE = {"billed": None, "pending": "vtable--warn", "exempt": "vtable--mute
 
 
 def _text(value: str | None) -> str:
-    return safe_text(value)
+    return printable(value)
 
 
 def line_columns(exp: int, *, kind: str) -> list[Column[Line]]:
