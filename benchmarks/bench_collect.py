@@ -27,10 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from payg_tui.commands.collect import ProgressLines, collect_and_store  # noqa: E402
+from payg_tui.commands.collect import ProgressLines  # noqa: E402
 from payg_tui.providers.combell.auth import Credentials  # noqa: E402
 from payg_tui.providers.combell.client import CombellClient  # noqa: E402
 from payg_tui.providers.combell.collector import Progress  # noqa: E402
+from payg_tui.service.collecting import collect_and_store  # noqa: E402
 from tests.combell_stub import CombellStub, ScaledClock, StubAccount  # noqa: E402
 
 HOUR = 3600

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from payg_tui.engine.model import slot_of  # noqa: E402
 from payg_tui.providers.payload import parse_products, parse_provider, parse_snapshot  # noqa: E402
 from payg_tui.sandbox.generator import Reseller  # noqa: E402
+from payg_tui.store import summaries  # noqa: E402
 from payg_tui.store.cache import Store  # noqa: E402
 
 DATA = ROOT / "bench-data"
@@ -89,7 +90,7 @@ def forget_summaries(cache: Path) -> Callable[[], None]:
     """Drop the period summaries saved in the cache, so `periods` computes them again."""
     def forget() -> None:
         with sqlite3.connect(cache) as db:
-            db.execute("DELETE FROM meta WHERE key = 'period_summaries'")
+            db.execute("DELETE FROM meta WHERE key = ?", (summaries.META_KEY,))
     return forget
 
 

@@ -53,7 +53,7 @@ def _collect(url: str, clock: FakeClock, credentials: Credentials = CREDENTIALS,
 
 
 def _store(tmp_path: Path, url: str, clock: FakeClock, **kw: object):
-    from payg_tui.commands.collect import collect_and_store
+    from payg_tui.service.collecting import collect_and_store
 
     return collect_and_store(CREDENTIALS, url, cache=tmp_path / "cache.sqlite3",
                              prices=tmp_path / "prices.toml", clock=clock, sleep=clock.sleep,
@@ -246,8 +246,8 @@ def test_a_run_failing_half_way_stores_nothing(stub: CombellStub, url: str, cloc
 
 def test_an_overlapping_run_is_refused(stub: CombellStub, url: str, clock: FakeClock,
                                        tmp_path: Path) -> None:
-    from payg_tui.commands.collect import _single_run
     from payg_tui.errors import CacheError
+    from payg_tui.service.collecting import _single_run
 
     with _single_run(tmp_path / "cache.sqlite3"), pytest.raises(CacheError, match="still running"):
         _store(tmp_path, url, clock)

@@ -23,10 +23,10 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
-from payg_tui.commands.collect import collect_and_store
 from payg_tui.engine.billing import build_report
 from payg_tui.providers.combell.auth import Credentials
 from payg_tui.providers.combell.client import CombellClient
+from payg_tui.service.collecting import collect_and_store
 from payg_tui.store.cache import Store
 from tests.combell_stub import CombellStub, FakeClock, StubAccount
 

@@ -31,8 +31,7 @@ from payg_tui.providers.hosting_api import ApiClient
 from payg_tui.providers.retry import RetryPolicy
 from payg_tui.sandbox.generator import Reseller
 from payg_tui.sandbox.server import CORRUPTIONS, SandboxServer, start_sandbox
-from payg_tui.service.books import UPDATED_KEY
-from payg_tui.service.sync import LAST_SYNC_KEY, SyncProgress, parse_when, run_sync
+from payg_tui.service.sync import SyncProgress, parse_when, run_sync
 from payg_tui.store.cache import Store
 
 ACCOUNTS = 30
@@ -183,7 +182,7 @@ def test_stopping_keeps_whole_pages_and_the_next_sync_goes_on(
     with Store.open(path) as store, api_client(server, page_limit=50) as client:
         first = run_sync(store, client, now=slot_time(NOW), should_stop=lambda: True)
         assert first.stopped and first.pages == 1 and first.hours_added <= 50
-        assert store.get_meta(LAST_SYNC_KEY) is None  # not up to date yet
+        assert store.last_sync() is None  # not up to date yet
         rest = run_sync(store, client, now=slot_time(NOW))
         assert not rest.stopped and rest.start == first.last_added + 1
     sync_into(tmp_path / "clean.sqlite", server)
@@ -365,10 +364,10 @@ def test_reports_still_work_from_the_cache_when_the_api_is_gone(
     assert cli("sync", "--api-url", gone.url, "--token", TOKEN) == 3
     capsys.readouterr()
     with Store.open(Path(env["PAYG_TUI_CACHE_DIR"]) / "cache.sqlite3") as store:
-        last_sync = store.get_meta(LAST_SYNC_KEY)
-        updated = store.get_meta(UPDATED_KEY)
+        last_sync = store.last_sync()
+        updated = store.updated_at()
     assert last_sync is not None and updated is not None
-    assert datetime.fromisoformat(updated).utcoffset() == timedelta(0)
+    assert updated.utcoffset() == timedelta(0)
     assert cli("periods") == 0
     periods = capsys.readouterr()
     assert "2026-10" in periods.out and "2026-11" in periods.out

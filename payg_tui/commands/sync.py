@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
@@ -59,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("no API token: run `payg-tui config set api.token -` (reads stdin), "
                          "set PAYG_API_TOKEN or pass --token")
 
+    from payg_tui.service.sync_child import JsonProgress
+
     display: ProgressDisplay | JsonProgress = (
         JsonProgress(sys.stdout) if args.progress == "json" else ProgressDisplay(sys.stderr))
     retry = RetryPolicy(tries=2, total=10.0) if args.quick else None
@@ -85,26 +85,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(summary_text(summary))
     return 0
-
-
-class JsonProgress:
-    """Progress and summary as JSON lines, flushed at once (the dashboard reads them live)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-
-    def update(self, progress: SyncProgress) -> None:
-        self._write({"progress": dataclasses.asdict(progress)})
-
-    def summary(self, summary: SyncSummary) -> None:
-        self._write({"summary": dataclasses.asdict(summary)})
-
-    def finish(self) -> None:
-        pass
-
-    def _write(self, obj: dict[str, object]) -> None:
-        self.stream.write(json.dumps(obj) + "\n")
-        self.stream.flush()
 
 
 def summary_text(summary: SyncSummary) -> str:

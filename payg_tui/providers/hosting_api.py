@@ -35,6 +35,7 @@ from payg_tui.config import (
 from payg_tui.engine.model import Product, Provider, Slot, Snapshot, slot_iso
 from payg_tui.engine.text import printable
 from payg_tui.errors import DataContractError, NetworkError
+from payg_tui.gcpause import paused_gc
 from payg_tui.providers import payload
 from payg_tui.providers.payload import ContractError
 from payg_tui.providers.retry import (
@@ -45,7 +46,6 @@ from payg_tui.providers.retry import (
     retry_after,
     retryable,
 )
-from payg_tui.service.gcpause import paused_gc
 
 MAX_PAGE = 168  # the API's largest `limit`
 FIRST_PAGE = 4  # small enough for the largest reseller, until sizes are known

@@ -74,6 +74,9 @@ def _show(value: Any, limit: int = 60) -> str:
     return _kind(value)
 
 
+_WANTED: dict[type, str] = {str: "a string", list: "an array", dict: "an object"}
+
+
 def _need(obj: Any, key: str, kind: type, where: str, path: str) -> Any:
     if not isinstance(obj, dict):
         raise ContractError(where, path or "(document)", f"expected an object, got {_kind(obj)}")
@@ -83,7 +86,7 @@ def _need(obj: Any, key: str, kind: type, where: str, path: str) -> Any:
     if kind is int and (type(value) is not int):
         raise ContractError(where, _join(path, key), f"expected a number, got {_kind(value)}")
     if kind is not int and not isinstance(value, kind):
-        want = {str: "a string", list: "an array", dict: "an object"}[kind]
+        want = _WANTED[kind]
         raise ContractError(where, _join(path, key), f"expected {want}, got {_kind(value)}")
     return value
 

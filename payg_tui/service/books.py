@@ -21,14 +21,12 @@ from payg_tui import locations
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
 from payg_tui.service import formats
-from payg_tui.store import summaries
 from payg_tui.store.cache import Store
 
 Source = Literal["cache", "live", "demo"]
 ExportFormat = Literal["json", "csv"]
 T = TypeVar("T")
 REPORTS_KEPT = 4  # a large period's report is ~10 MB in memory
-UPDATED_KEY = "updated_at"  # meta: when data last came in (UTC ISO), by sync, import or collect
 
 
 class Books:
@@ -38,6 +36,7 @@ class Books:
         self._scratch = scratch
         self._lock = threading.RLock()
         self._reports: dict[tuple[int, str], PeriodReport] = {}  # oldest first
+        self._building: dict[str, threading.Lock] = {}  # one build per period at a time
 
     # -- opening ------------------------------------------------------------
 
@@ -56,7 +55,7 @@ class Books:
         store = Store.open(scratch / "demo.sqlite3")
         dump = demo_dump(slot_of(moment))
         store.add_snapshots(dump.snapshots, provider=dump.provider, products=dump.products)
-        store.set_meta(UPDATED_KEY, moment.isoformat(timespec="seconds"))
+        store.mark_updated(moment)
         return cls(store, "demo", scratch)
 
     def close(self) -> None:
@@ -71,6 +70,11 @@ class Books:
         self.close()
 
     # -- questions ----------------------------------------------------------
+
+    @property
+    def cache_path(self) -> Path:
+        """The cache file (a child sync writes to the same one)."""
+        return self.store.path
 
     @property
     def provider(self) -> Provider | None:
@@ -93,8 +97,7 @@ class Books:
 
     def updated_at(self) -> datetime | None:
         with self._lock:
-            value = self.store.get_meta(UPDATED_KEY)
-        return datetime.fromisoformat(value) if value else None
+            return self.store.updated_at()
 
     def age_text(self, now: datetime | None = None) -> str | None:
         """How old the cached data is, e.g. `last updated 3 h ago`."""
@@ -113,7 +116,7 @@ class Books:
         """
         with self._lock:
             version = self.store.data_version()
-            saved = summaries.load(self.store.get_meta(summaries.META_KEY), version)
+            saved = self.store.saved_summaries(version)
             if saved is not None:
                 return saved
             ledger = self.store.load_ledger()
@@ -122,11 +125,23 @@ class Books:
         computed = _billing(lambda: list_periods(ledger))
         with self._lock, contextlib.suppress(CacheError):  # a read-only cache still answers
             if self.store.data_version() == version:
-                self.store.set_meta(summaries.META_KEY, summaries.dump(computed, version))
+                self.store.save_summaries(computed, version)
         return computed
 
     def report(self, key: str) -> PeriodReport:
-        """The period's report; the last few are remembered until the data changes."""
+        """The period's report; the last few are remembered until the data changes.
+
+        Safe to call from several threads. The dashboard builds the report of
+        the period under the cursor ahead; if Enter asks for it while that
+        build runs, it waits for the same build instead of starting a second
+        engine run that would halve both.
+        """
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            return self._report(key)
+
+    def _report(self, key: str) -> PeriodReport:
         from payg_tui.engine.billing import build_report, report_window
 
         with self._lock:

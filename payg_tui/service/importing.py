@@ -14,9 +14,8 @@ from payg_tui import locations
 from payg_tui.engine.model import BillingError, Dump, slot_iso
 from payg_tui.engine.periods import periods_between
 from payg_tui.errors import DataContractError, UsageError
+from payg_tui.gcpause import paused_gc
 from payg_tui.providers.payload import ContractError, parse_dump
-from payg_tui.service.books import UPDATED_KEY
-from payg_tui.service.gcpause import paused_gc
 from payg_tui.store.cache import Store
 
 
@@ -72,7 +71,7 @@ def _import(path: Path, demo: bool, cache: Path | None) -> str:
                 "(--demo: nothing was stored)")
     with Store.open(cache or locations.cache_path()) as store:
         result = store.add_snapshots(dump.snapshots, provider=dump.provider, products=dump.products)
-        store.set_meta(UPDATED_KEY, datetime.now(UTC).isoformat(timespec="seconds"))
+        store.mark_updated(datetime.now(UTC))
     if result.first is None or result.last is None:
         return f"imported {path}: provider and {len(dump.products)} products, no snapshot"
     return (f"imported {path}: {result.hours_added} new hours, {result.hours_replaced} replaced, "

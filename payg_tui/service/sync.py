@@ -27,15 +27,8 @@ from payg_tui.engine.clock import local_midnight
 from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, Snapshot, slot_iso, slot_of
 from payg_tui.engine.periods import period_of, periods_between
 from payg_tui.errors import CacheError, UsageError
+from payg_tui.gcpause import paused_gc
 from payg_tui.providers.hosting_api import ApiClient, RetryNotice, SnapshotPage
-from payg_tui.service.books import UPDATED_KEY
-from payg_tui.service.gcpause import paused_gc
-
-LAST_SYNC_KEY = "last_sync"
-"""Store meta key: when a sync last completed, new hours or not (UTC, ISO 8601).
-
-`books.UPDATED_KEY` ("updated_at", what `periods`, `report` and the dashboard
-show as the cache's age) is set whenever a sync stored new hours."""
 
 Stage = Literal["provider", "products", "snapshots", "done"]
 
@@ -48,7 +41,9 @@ class SyncStore(Protocol):
     def add_snapshots(self, snapshots: Iterable[Snapshot], *, provider: Provider | None = None,
                       products: dict[str, Product] | None = None) -> object: ...
 
-    def set_meta(self, key: str, value: str) -> None: ...
+    def mark_updated(self, moment: datetime) -> None: ...
+
+    def mark_synced(self, moment: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,12 +248,12 @@ def run_sync(
                     close()
                 if tally.added:  # also when stopped or failed: the stored pages are new data
                     with contextlib.suppress(CacheError):  # never hide the error being raised
-                        store.set_meta(UPDATED_KEY, _utc_now())
+                        store.mark_updated(datetime.now(UTC))  # the cache's age
         if tally.added == 0:
             store.add_snapshots([], provider=provider, products=products)
         if not stopped:
             tally.done = tally.total
-            store.set_meta(LAST_SYNC_KEY, _utc_now())
+            store.mark_synced(datetime.now(UTC))  # reached the present, new hours or not
         tell("done")
         return SyncSummary(
             start=start,
@@ -274,10 +269,6 @@ def run_sync(
         )
     finally:
         client.on_retry = outer_on_retry
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 _DONE = object()

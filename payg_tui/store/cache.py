@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from payg_tui.engine.model import (
     AccountLabel,
     ItemHistory,
     Ledger,
+    PeriodSummary,
     PriceVersion,
     Product,
     Provider,
@@ -30,6 +32,7 @@ from payg_tui.engine.model import (
 )
 from payg_tui.engine.text import storable
 from payg_tui.errors import CacheError, DataContractError
+from payg_tui.store import summaries
 from payg_tui.store.append import append
 from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -41,6 +44,10 @@ BUSY_TIMEOUT = 5.0
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 _NO_ACCESS = (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH)
 _FULL = (sqlite3.SQLITE_FULL,)
+# Keys of the meta table (summaries.META_KEY is the fourth). Times are UTC, ISO 8601.
+_DATA_VERSION = "data_version"  # bumped by every write of data
+_UPDATED_AT = "updated_at"  # when data last came in: the age `periods`, `report` and the dashboard show
+_LAST_SYNC = "last_sync"  # when a sync last completed
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +176,35 @@ class Store:
 
     def data_version(self) -> int:
         """A number that changes with every write of data (not of meta)."""
-        value = self.get_meta("data_version")
+        value = self._get_meta(_DATA_VERSION)
         return int(value) if value and value.isdigit() else 0
 
-    def set_meta(self, key: str, value: str) -> None:
+    # -- bookkeeping: the meta table's keys are named in this file and summaries.py only --
+
+    def mark_updated(self, moment: datetime) -> None:
+        """New data came in (sync, import, collect, demo): the cache's age counts from `moment`."""
+        self._set_meta(_UPDATED_AT, moment.isoformat(timespec="seconds"))
+
+    def updated_at(self) -> datetime | None:
+        value = self._get_meta(_UPDATED_AT)
+        return datetime.fromisoformat(value) if value else None
+
+    def mark_synced(self, moment: datetime) -> None:
+        """A sync reached the present at `moment`, with new hours or not."""
+        self._set_meta(_LAST_SYNC, moment.isoformat(timespec="seconds"))
+
+    def last_sync(self) -> datetime | None:
+        value = self._get_meta(_LAST_SYNC)
+        return datetime.fromisoformat(value) if value else None
+
+    def saved_summaries(self, version: int) -> list[PeriodSummary] | None:
+        """The period list as saved for data version `version`, or None."""
+        return summaries.load(self._get_meta(summaries.META_KEY), version)
+
+    def save_summaries(self, computed: list[PeriodSummary], version: int) -> None:
+        self._set_meta(summaries.META_KEY, summaries.dump(computed, version))
+
+    def _set_meta(self, key: str, value: str) -> None:
         try:
             with self._transaction() as db:
                 db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -182,7 +214,7 @@ class Store:
 
     # -- reading ------------------------------------------------------------
 
-    def get_meta(self, key: str) -> str | None:
+    def _get_meta(self, key: str) -> str | None:
         row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row[0])
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -36,17 +36,16 @@ from payg_tui.ui.messages import (
     SyncFinished,
     SyncProgressed,
 )
-from payg_tui.ui.reports import ReportGate
 
 if TYPE_CHECKING:
-    from textual.command import Provider
+    from textual.command import Provider as PaletteProvider
     from textual.screen import Screen
 
     from payg_tui.config import Config
     from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.books import ExportFormat
     from payg_tui.service.sync import SyncProgress
-    from payg_tui.ui.sync_job import SyncRequest
+    from payg_tui.service.sync_child import SyncRequest
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
 PREPARE_SYNC_BAR = 1.0  # seconds after the period list is shown
@@ -55,7 +54,7 @@ ALERTS_SHOWN = 8  # in the palette's "show the alerts" notification
 BUILT_IN = 0.05  # seconds: a report that took longer was built, not remembered
 
 
-def _palette() -> type[Provider]:
+def _palette() -> type[PaletteProvider]:
     """The palette's provider, imported when the palette first opens (start-up stays lean)."""
     from payg_tui.ui.palette import PaygCommands
 
@@ -106,7 +105,6 @@ class PaygApp(App[int]):
         self.export_dir = export_dir or Path.cwd()
         self.last_export: Path | None = None
         self._last_progress = 0.0
-        self.reports = ReportGate(books)
         self._ahead_wanted: str | None = None  # the period whose report to build next
         self._ahead_running = False
         self.built_ahead: str | None = None  # the last period whose report was built ahead
@@ -117,7 +115,7 @@ class PaygApp(App[int]):
 
     # -- start ----------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen[object]:
+    def get_default_screen(self) -> Screen[Any]:
         """The period list is the bottom screen: no empty default screen to mount first."""
         from payg_tui.ui.screens.periods import PeriodsScreen
 
@@ -227,7 +225,7 @@ class PaygApp(App[int]):
     def _build_report(self, key: str) -> None:
         started = time.perf_counter()
         with contextlib.suppress(Exception):  # only a head start: opening the period reports errors
-            self.reports.report(key)
+            self.books.report(key)
         if time.perf_counter() - started > BUILT_IN:
             # Building a large report leaves the collector a full pass to make (0.1-0.2 s
             # holding the GIL): make it now, while the list rests, not when the period opens.
@@ -255,11 +253,11 @@ class PaygApp(App[int]):
             self.notify("a sync is already running")
             return
         from payg_tui.config import load_config
-        from payg_tui.ui import sync_job
+        from payg_tui.service import sync_child
 
         try:
             config = self.config or load_config(self.config_path)
-            request = sync_job.request_from(config, self.books.store.path, quick=quick)
+            request = sync_child.request_from(config, self.books.cache_path, quick=quick)
         except UserError as error:
             self.online = "no-api"
             if not quick:
@@ -272,7 +270,7 @@ class PaygApp(App[int]):
 
     @work(thread=True, exclusive=True, group="sync")
     def _run_sync(self, request: SyncRequest) -> None:
-        from payg_tui.ui import sync_job
+        from payg_tui.service import sync_child
 
         worker = get_current_worker()
 
@@ -283,7 +281,7 @@ class PaygApp(App[int]):
                 self.post_message(SyncProgressed(update))
 
         try:
-            summary = sync_job.run(request, progress, lambda: worker.is_cancelled)
+            summary = sync_child.run(request, progress, lambda: worker.is_cancelled)
         except UserError as error:
             self.post_message(SyncFailed(error.message, isinstance(error, NetworkError), request.quick))
             return
@@ -304,9 +302,9 @@ class PaygApp(App[int]):
         self.online = "live"
         self.sync_progress = None
         if message.summary.hours_added or not message.quick:
-            from payg_tui.ui import sync_job
+            from payg_tui.service import sync_child
 
-            self.notify(sync_job.describe(message.summary))
+            self.notify(sync_child.describe(message.summary))
         if message.summary.hours_added:
             self.load_periods()
             from payg_tui.ui.screens.period import PeriodScreen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from payg_tui.engine.billing import list_periods
 from payg_tui.service.books import Books
 from payg_tui.store import summaries
@@ -14,7 +16,7 @@ def test_saved_summaries_are_exactly_the_computed_ones(tmp_path):
     w.store(path, h("2026-10-20"), h("2026-11-20T23")).close()
     with Books.open_cache(path) as books:
         first = books.periods()  # computed, then saved
-        assert books.store.get_meta(summaries.META_KEY) is not None
+        assert books.store.saved_summaries(books.store.data_version()) == first
         assert books.periods() == first == list_periods(books.store.load_ledger())
 
 
@@ -38,5 +40,10 @@ def test_unreadable_saved_summaries_are_recomputed(tmp_path):
     w.store(path, h("2026-11-01"), h("2026-11-10T23")).close()
     with Books.open_cache(path) as books:
         good = books.periods()
-        books.store.set_meta(summaries.META_KEY, '{"format": 1, "version": 1, "periods": [["x"]]}')
+        db = sqlite3.connect(path)  # damaged, for the same data version
+        with db:
+            db.execute("UPDATE meta SET value = ? WHERE key = ?",
+                       ('{"format": 1, "version": 1, "periods": [["x"]]}', summaries.META_KEY))
+        db.close()
+        assert books.store.saved_summaries(books.store.data_version()) is None
         assert books.periods() == good

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -117,7 +118,7 @@ class PeriodScreen(TableScreen):
         started = time.perf_counter()
         books = self.payg.books
         try:
-            report = self.payg.reports.report(key)
+            report = self.payg.books.report(key)
             products = books.products()
         except UserError as error:
             self.post_message(LoadFailed(f"period {key}", error.message))
@@ -156,7 +157,8 @@ class PeriodScreen(TableScreen):
         if pane_id == "days":
             return [Vertical(Sparkline([], id="days-spark"),
                              Static(ROUNDING_NOTE, id="days-note", markup=False),
-                             VirtualTable(day_columns(exp, 0), empty="no days yet", id="days-table"))]
+                             VirtualTable(day_columns(exp, Decimal(0)), empty="no days yet",
+                                          id="days-table"))]
         if pane_id == "not-billed":
             return [Vertical(Static("", id="not-billed-note", markup=False),
                              VirtualTable(not_billed_columns(exp, tz), empty="every line is billed",
@@ -192,7 +194,7 @@ class PeriodScreen(TableScreen):
         }
         tabs = self.query_one(TabbedContent)
         for pane_id, label in pane_labels.items():
-            tabs.get_tab(pane_id).label = label  # type: ignore[assignment]
+            tabs.get_tab(pane_id).label = label
 
     def _fill_pane(self, pane_id: str, report: PeriodReport) -> None:
         exp = report.provider.currency_exponent
@@ -342,10 +344,10 @@ class PeriodScreen(TableScreen):
 
     def commands(self) -> list[Command]:
         found: list[Command] = [(f"Show tab: {label}", f"period {self.key}",
-                                 lambda pane=pane_id: self.show_tab(pane)) for pane_id, label in TABS]
+                                 partial(self.show_tab, pane_id)) for pane_id, label in TABS]
         table = self.active_table()
         if table is not None:
             for label in table.visible_labels:
                 found.append((f"Sort by {label}", "again to reverse",
-                              lambda t=table, name=label: t.sort_by(name)))
+                              partial(table.sort_by, label)))
         return found

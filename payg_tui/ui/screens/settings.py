@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -106,4 +106,5 @@ class SettingsScreen(Screen[None]):
 def _without(config: Config, attribute: str) -> Config:
     from dataclasses import replace
 
-    return replace(config, **{attribute: None})
+    cleared: dict[str, Any] = {attribute: None}
+    return replace(config, **cleared)

@@ -1,14 +1,15 @@
-"""The dashboard's glue to `payg_tui.service.sync`: one function, run on a worker thread.
+"""The dashboard's sync, run in a child process: both ends of `sync --progress json`.
 
-Kept small and alone so it follows the sync module's API when that moves.
-The sync itself runs in a child process (`payg-tui sync --progress json`),
-which writes through its own connection to the cache file (SQLite WAL lets
-the screens keep reading meanwhile).
+`run` (on a dashboard worker thread) starts `payg-tui sync --progress json`
+and reads its lines; `JsonProgress` (in the child, `commands/sync.py`) writes
+them. The child writes through its own connection to the cache file (SQLite
+WAL lets the screens keep reading meanwhile).
 """
 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from payg_tui.errors import (
     EXIT_CACHE,
@@ -98,6 +99,26 @@ def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
     if code != 0 or summary is None:
         raise _error(code, lines[-1] if lines else f"sync stopped (exit {code})")
     return summary
+
+
+class JsonProgress:
+    """Progress and summary as JSON lines, flushed at once (the dashboard reads them live)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def update(self, progress: SyncProgress) -> None:
+        self._write({"progress": dataclasses.asdict(progress)})
+
+    def summary(self, summary: SyncSummary) -> None:
+        self._write({"summary": dataclasses.asdict(summary)})
+
+    def finish(self) -> None:
+        pass
+
+    def _write(self, obj: dict[str, object]) -> None:
+        self.stream.write(json.dumps(obj) + "\n")
+        self.stream.flush()
 
 
 _children: set[subprocess.Popen[str]] = set()
