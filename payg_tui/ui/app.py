@@ -188,7 +188,7 @@ class PaygApp(App[int]):
 
         rules = alerts.rules_from(self.config or Config())
         try:
-            result = alerts.check(self.books, self.now(), rules, report=self.reports.report)
+            result = alerts.check(self.books, self.now(), rules, report=self.books.report)
         except UserError:
             result = None  # no data yet, or a report that cannot be built: the list says why
         self.post_message(AlertsChecked(result))

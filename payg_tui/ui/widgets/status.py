@@ -56,7 +56,7 @@ class DashboardHeader(Static):
             if status.age:
                 text.append(f" ({status.age.removeprefix('last updated ')})")
         top = alerts.most_urgent if alerts is not None else None
-        if top is None:
+        if alerts is None or top is None:
             self.update(text)
             return
         line = Text(no_wrap=True, overflow="ellipsis", style=self._tone(alerts))
