@@ -199,13 +199,13 @@ class PaygApp(App[int]):
 
     def show_alerts(self) -> None:
         """Every alert, most urgent first, in one notification (the header shows only the first)."""
-        from payg_tui.service.formats import safe_text
+        from payg_tui.engine.text import printable
 
         found = self.alerts.alerts if self.alerts is not None else []
         if not found:
             self.notify("no alerts", title="alerts")
             return
-        lines = [f"{alert.severity}: {safe_text(alert.message)}" for alert in found[:ALERTS_SHOWN]]
+        lines = [f"{alert.severity}: {printable(alert.message)}" for alert in found[:ALERTS_SHOWN]]
         if len(found) > ALERTS_SHOWN:
             lines.append(f"and {len(found) - ALERTS_SHOWN} more: `payg-tui alerts` lists them all")
         critical = found[0].severity == "critical"
