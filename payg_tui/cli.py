@@ -17,12 +17,13 @@ from payg_tui.errors import UsageError, UserError
 
 # Commands that can run on the built-in demo data; the others touch only the
 # user's own config or provider and refuse `--demo` rather than ignore it.
-DEMO_READY = {None, "import", "periods", "report", "sync", "sandbox", "alerts"}
+DEMO_READY = {None, "import", "periods", "report", "statements", "sync", "sandbox", "alerts"}
 
 COMMANDS = {
     "import": "importing",
     "periods": "periods",
     "report": "report",
+    "statements": "statements",
     "sync": "sync",
     "config": "config",
     "sandbox": "sandbox",
@@ -86,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         if args.debug:
             raise
-        print(f"payg-tui: {_one_line(error.message)}", file=sys.stderr)
+        for line in error.lines:
+            print(f"payg-tui: {_one_line(line)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("payg-tui: interrupted", file=sys.stderr)

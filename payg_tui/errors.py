@@ -20,9 +20,26 @@ class UserError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def lines(self) -> list[str]:
+        """What stderr shows, one line each."""
+        return [self.message]
+
 
 class UsageError(UserError):
     exit_code = EXIT_USAGE
+
+
+class UsageErrors(UsageError):
+    """Several problems found at once (every bad key of a file), one line each (exit 2)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+    @property
+    def lines(self) -> list[str]:
+        return list(self.problems)
 
 
 class NetworkError(UserError):

@@ -32,5 +32,10 @@ def prices_path() -> Path:
     return config_dir() / "prices.toml"
 
 
+def resale_path() -> Path:
+    """The sell price list (resale.md); optional."""
+    return config_dir() / "resale.toml"
+
+
 def cache_path() -> Path:
     return cache_dir() / "cache.sqlite3"

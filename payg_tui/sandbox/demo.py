@@ -20,6 +20,7 @@ from typing import Any
 
 from payg_tui.engine.clock import month_start
 from payg_tui.engine.model import Dump, Slot, slot_iso
+from payg_tui.engine.price_list import PriceList, parse_price_list
 from payg_tui.providers import payload
 from payg_tui.sandbox.generator import AccountPlan, AddonPlan, Reseller
 
@@ -28,10 +29,51 @@ DEMO_ACCOUNTS = 46  # plus 2 trial seats and the scenario: about 60 accounts
 DEMO_TIMEZONE = "Europe/Brussels"
 DAY = 24
 
+# The demo's own resale.toml (resale.md), kept in memory: a customer on each
+# rule, a discount, and one customer (C-104) whose 35 % discount leaves less
+# than the cost, so a negative margin shows.
+DEMO_RESALE_TOML = """\
+currency = "EUR"
+rule = "daily"
+markup = "25%"
+
+[products.pack-pro]
+monthly = "14.95"
+
+[products.ssl]
+monthly = "3.00"
+
+[customers.C-017]
+name = "Bakkerij Janssens"
+discount = "10%"
+rule = "monthly"
+
+[customers.C-102]
+name = "Pop-up Events"
+rule = "hourly"
+
+[customers.C-104]
+name = "Winkel & Opvolger"
+discount = "35%"
+
+[customers.C-105]
+name = "Καφενείο Αθήνα"
+
+[customers."[red]C-666[/red]"]
+name = "<script>alert(1)</script> [bold]Hostile[/bold]"
+"""
+
 
 def demo_dump(now_slot: Slot) -> Dump:
     """The demo reseller's provider, products and snapshots up to `now_slot`."""
     return payload.parse_dump(demo_document(now_slot), "demo")
+
+
+def demo_price_list() -> PriceList:
+    """The demo's sell prices, checked like a user's resale.toml."""
+    import tomllib
+
+    return parse_price_list(tomllib.loads(DEMO_RESALE_TOML))
 
 
 def demo_document(now_slot: Slot) -> dict[str, Any]:

@@ -90,6 +90,11 @@ class Books:
         with self._lock:
             return self.store.observed()
 
+    def data_version(self) -> int:
+        """Changes whenever data comes in: what derived results are remembered against."""
+        with self._lock:
+            return self.store.data_version()
+
     def products(self) -> dict[str, Product]:
         """The product catalogue with its price versions (read-only; the account screen's rates)."""
         with self._lock:

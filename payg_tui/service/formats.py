@@ -191,12 +191,13 @@ def report_csv(report: PeriodReport, section: Section = "lines") -> str:
     """The lines (`LINE_FIELDS`), or one section's rows, with a header row."""
     if section == "lines":
         exp = report.provider.currency_exponent
-        return _csv(CSV_FIELDS, (line_values(line, exp) for line in report.lines))
+        return csv_text(CSV_FIELDS, (line_values(line, exp) for line in report.lines))
     fields, rows = SECTION_ROWS[section]
-    return _csv(fields, rows(report))
+    return csv_text(fields, rows(report))
 
 
-def _csv(header: tuple[str, ...], rows: Iterable[list[Any]]) -> str:
+def csv_text(header: tuple[str, ...], rows: Iterable[list[Any]]) -> str:
+    """CSV with a header, safe for spreadsheets (report sections, statements)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     # The writer quotes a field holding "\n" (its line terminator) but not one
