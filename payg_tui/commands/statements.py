@@ -28,10 +28,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--format html writes one page per statement into --out DIR; csv, json and "
                          "table go to standard output" if args.out is None or args.format != "html"
                          else "--out is only for --format html")
+    prices = price_list_for(demo=args.demo)  # a bad price list is told before the cache is opened
+    if prices is None:
+        raise UsageError(NO_PRICE_LIST.format(path=locations.resale_path()))
     with open_books(args.demo) as books:
-        prices = price_list_for(books)
-        if prices is None:
-            raise UsageError(NO_PRICE_LIST.format(path=locations.resale_path()))
         resale = Resale(books, prices)
         found = resale.statements(args.period)
         chosen = found.statements if args.customer is None else [resale.statement(args.period, args.customer)]

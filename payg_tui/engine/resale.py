@@ -13,7 +13,7 @@ half-up, to the currency's minor unit, like the cost.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -89,7 +89,7 @@ class Statements:
 
 
 class _Seller:
-    """Sell prices of one period, exact, remembered per (rule, product, slots)."""
+    """Sell prices of one period: exact until the one rounding of each line's revenue."""
 
     def __init__(self, report: PeriodReport, products: dict[str, Product], prices: PriceList) -> None:
         self.book = PriceBook(products)
@@ -98,7 +98,10 @@ class _Seller:
         self.days = len(days_of(report.period, report.provider.timezone).dates)
         self.markup = prices.markup_factor
         self._unit = Fraction(1, 10**self.book.scale)
-        self._known: dict[tuple[object, ...], Fraction | None] = {}
+        self.exponent = report.provider.currency_exponent
+        self.minor = 10**self.exponent
+        self.zero = _decimal(0, self.exponent)
+        self._known: dict[tuple[object, ...], Decimal | None] = {}
 
     def monthly_at(self, product: str, slot: Slot) -> Fraction | None:
         """S(t): the sell price per month in force at `slot`."""
@@ -121,14 +124,28 @@ class _Seller:
         monthly = self.monthly_at(product, last)
         return None if monthly is None else monthly * billed_days / self.days
 
-    def gross(self, rule: Rule, line: Line, charged_once: bool) -> Fraction | None:
-        """The line's list price under `rule`, before the customer's discount."""
-        key = (rule, line.product, line.start, line.end, line.billed_days, charged_once)
-        if key not in self._known:
-            self._known[key] = self._gross(rule, line, charged_once)
-        return self._known[key]
+    def revenue(self, terms: CustomerTerms, line: Line, charged_once: bool) -> Decimal | None:
+        """List price under the customer's rule x (1 - discount), rounded once, half-up.
+
+        Remembered: most lines of a month share product, hours and terms.
+        """
+        if line.state == "exempt":
+            return self.zero
+        key = (terms.rule, terms.discount, line.product, line.start, line.end, line.billed_days,
+               charged_once)
+        if key in self._known:
+            return self._known[key]
+        gross = self._gross(terms.rule, line, charged_once)
+        if gross is None:
+            result = None
+        else:
+            exact = gross * terms.keeps * self.minor
+            result = Decimal(round_half_up(exact.numerator, exact.denominator)).scaleb(-self.exponent)
+        self._known[key] = result
+        return result
 
     def _gross(self, rule: Rule, line: Line, charged_once: bool) -> Fraction | None:
+        """The line's list price under `rule`, before the customer's discount."""
         if rule == "hourly":
             return self.hourly(line.product, line.start, line.end)
         if rule == "daily":
@@ -181,10 +198,9 @@ def _last_charged(lines: Iterable[Line]) -> set[int]:
 
 def _statement(customer: str | None, terms: CustomerTerms, lines: list[Line], seller: _Seller,
                last: set[int], exponent: int) -> Statement:
-    price = _pricer(seller, terms, exponent)
     sales = []
     for line in lines:
-        revenue = price(line, id(line) in last)
+        revenue = seller.revenue(terms, line, id(line) in last)
         margin = None if revenue is None or line.amount is None else revenue - line.amount
         sales.append(Sale(line, revenue, margin))
     charged = [s for s in sales if s.charged]
@@ -195,24 +211,6 @@ def _statement(customer: str | None, terms: CustomerTerms, lines: list[Line], se
         margin=_sum((s.margin for s in charged), exponent),
         incomplete=any(s.margin is None for s in charged),
     )
-
-
-def _pricer(seller: _Seller, terms: CustomerTerms, exponent: int) -> Callable[[Line, bool], Decimal | None]:
-    """A line's revenue for one customer: list price x (1 - discount), rounded once."""
-    keeps = terms.keeps
-    minor = 10**exponent
-    zero = _decimal(0, exponent)
-
-    def price(line: Line, charged_once: bool) -> Decimal | None:
-        if line.state == "exempt":
-            return zero
-        gross = seller.gross(terms.rule, line, charged_once)
-        if gross is None:
-            return None
-        exact = gross * keeps * minor
-        return _decimal(round_half_up(exact.numerator, exact.denominator), exponent)
-
-    return price
 
 
 def _decimal(minor_units: int, exponent: int) -> Decimal:

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ CSV_FIELDS = ("customer", "name", "rule", "discount", "kind", "id", "account_id"
               "product", "from", "to", "hours", "billed_days", "state", "cost", "revenue", "margin")
 
 _encode = json.JSONEncoder(separators=(", ", ": ")).encode
+_iso = lru_cache(maxsize=8192)(slot_iso)  # most lines of a month share their first and last hour
 
 
 def totals_of(statements: Iterable[Statement], exponent: int) -> ResaleTotals:
@@ -47,8 +49,8 @@ def totals_of(statements: Iterable[Statement], exponent: int) -> ResaleTotals:
 
 def sale_object(sale: Sale, exponent: int) -> dict[str, Any]:
     line = sale.line
-    return {"kind": line.kind, "id": line.id, "product": line.product, "from": slot_iso(line.start),
-            "to": slot_iso(line.end), "hours": line.hours, "billed_days": line.billed_days,
+    return {"kind": line.kind, "id": line.id, "product": line.product, "from": _iso(line.start),
+            "to": _iso(line.end), "hours": line.hours, "billed_days": line.billed_days,
             "state": line.state, "cost": money(sale.cost, exponent),
             "revenue": money(sale.revenue, exponent), "margin": money(sale.margin, exponent)}
 

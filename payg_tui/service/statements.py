@@ -46,9 +46,9 @@ def load_price_list(path: Path | None = None) -> PriceList | None:
         raise UsageErrors([f"{path}: {problem}" for problem in error.problems]) from None
 
 
-def price_list_for(books: Books, path: Path | None = None) -> PriceList | None:
+def price_list_for(*, demo: bool, path: Path | None = None) -> PriceList | None:
     """The demo's own price list in demo mode, else the user's `resale.toml` (or None)."""
-    if books.source == "demo":
+    if demo:
         from payg_tui.sandbox.demo import demo_price_list
 
         return demo_price_list()
