@@ -130,6 +130,7 @@ def test_csv_and_table(capsys, dirs):
     assert code == 0 and len(rows) == 4
     assert {(r["customer"], r["product"], r["revenue"]) for r in rows if r["customer"] == "C-17"} == {
         ("C-17", "p72", "0.00"), ("C-17", "p144", "135.00")}
+    assert [r["margin"] for r in rows if r["product"] == "p72" and r["customer"] == "C-17"] == ["-36.00"]
     code, out, _ = run(capsys, "statements", "2026-11")
     assert code == 0 and "C-17 Bakkerij Janssens · rule monthly · discount 10%" in out
     assert "\u202e" not in out and "\x1b" not in out
