@@ -20,10 +20,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from payg_tui.engine.clock import local_hour
 from payg_tui.engine.model import Product, slot_iso
 from payg_tui.engine.price_list import percent_text
 from payg_tui.engine.resale import ResaleTotals, Sale, Statement, Statements
-from payg_tui.service.formats import csv_text, local_hour, money, safe_text, table
+from payg_tui.engine.text import printable
+from payg_tui.service.formats import csv_text, money, table
 
 SCHEMA = "payg-statements/1"
 NO_CUSTOMER = "no customer"
@@ -116,8 +118,8 @@ def statements_csv(found: Statements, chosen: list[Statement]) -> str:
 
 def customer_label(statement: Statement) -> str:
     """`C-17 Bakkerij Janssens`, printable; `no customer` for lines without a reference."""
-    ref = NO_CUSTOMER if statement.customer is None else safe_text(statement.customer, 30)
-    return ref + (f" {safe_text(statement.terms.name, 40)}" if statement.terms.name else "")
+    ref = NO_CUSTOMER if statement.customer is None else printable(statement.customer, 30)
+    return ref + (f" {printable(statement.terms.name, 40)}" if statement.terms.name else "")
 
 
 def margin_percent_text(statement: Statement) -> str:
@@ -132,8 +134,8 @@ def statements_table(found: Statements, chosen: list[Statement]) -> str:
            f"as of {local_hour(found.as_of, tz)}", ""]
     for s in chosen:
         out.append(f"{customer_label(s)} · rule {s.terms.rule} · discount {percent_text(s.terms.discount)}")
-        rows = [[x.line.kind, safe_text(x.line.id, 24), safe_text(x.line.name, 28),
-                 safe_text(x.line.product, 18), str(x.line.hours), str(x.line.billed_days), x.line.state,
+        rows = [[x.line.kind, printable(x.line.id, 24), printable(x.line.name, 28),
+                 printable(x.line.product, 18), str(x.line.hours), str(x.line.billed_days), x.line.state,
                  _cell(x.cost, exp), _cell(x.revenue, exp), _cell(x.margin, exp)] for x in s.sales]
         rows.append(["total", "", "", "", "", "", "", money(s.cost, exp) or "", money(s.revenue, exp) or "",
                      (money(s.margin, exp) or "") + f" ({margin_percent_text(s)})"])
@@ -189,7 +191,7 @@ def html_file_name(period: str, customer: str | None) -> str:
 
 def _h(value: str | None) -> str:
     """Untrusted text for the page: printable, escaped, direction-isolated."""
-    return f"<bdi>{html.escape(safe_text(value), quote=True)}</bdi>"
+    return f"<bdi>{html.escape(printable(value), quote=True)}</bdi>"
 
 
 def _describe(sale: Sale, products: dict[str, Product]) -> str:
