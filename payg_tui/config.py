@@ -6,6 +6,8 @@ url = "https://api.host.example/payg"
 token = "..."
 connect_timeout = 5.0
 read_timeout = 30.0
+request_timeout = 60.0   # one request, connecting to the last byte of the answer
+max_page_mb = 64         # the largest answer accepted (after decompression)
 
 [combell]
 key = "..."
@@ -53,7 +55,10 @@ from payg_tui.errors import UsageError
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_REQUEST_TIMEOUT = 60.0
+DEFAULT_MAX_PAGE_MB = 64
 _MAX_TIMEOUT = 3600.0
+_MAX_PAGE_MB = 4096
 DEFAULT_WARN_AT = 80  # per cent of the budget
 DEFAULT_STALE_AFTER = 3  # hours
 DEFAULT_WITHIN = 12  # hours
@@ -65,6 +70,8 @@ _KEYS: dict[str, tuple[str, str | None, bool]] = {
     "api.token": ("api_token", "PAYG_API_TOKEN", True),
     "api.connect_timeout": ("connect_timeout", None, False),
     "api.read_timeout": ("read_timeout", None, False),
+    "api.request_timeout": ("request_timeout", None, False),
+    "api.max_page_mb": ("max_page_mb", None, False),
     "combell.key": ("combell_key", "PAYG_COMBELL_KEY", True),
     "combell.secret": ("combell_secret", "PAYG_COMBELL_SECRET", True),
     "combell.url": ("combell_url", None, False),
@@ -86,6 +93,8 @@ class Config:
     api_token: str | None = field(default=None, repr=False)
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_page_mb: int = DEFAULT_MAX_PAGE_MB
     combell_key: str | None = field(default=None, repr=False)
     combell_secret: str | None = field(default=None, repr=False)
     combell_url: str | None = None
@@ -254,6 +263,16 @@ def _timeout(value: Any, key: str) -> float:
     return seconds
 
 
+def _page_mb(value: Any, key: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 64.0 from a TOML file written by hand
+    text = "" if isinstance(value, bool) else str(value).strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= _MAX_PAGE_MB:
+        raise UsageError(f"{key} must be a whole number of MB from 1 to {_MAX_PAGE_MB}, "
+                         f"got {value!r:.60}")
+    return int(text)
+
+
 def validate(key: str, value: Any) -> Any:
     """The normalized value for `key`, or a `UsageError` saying what is wrong.
 
@@ -261,7 +280,7 @@ def validate(key: str, value: Any) -> Any:
     values. Error messages never repeat a secret.
     """
     _attribute(key)
-    if key in ("api.connect_timeout", "api.read_timeout"):
+    if key in ("api.connect_timeout", "api.read_timeout", "api.request_timeout"):
         return _timeout(value, key)
     if key in ("alerts.stale_after", "alerts.within"):
         return _hours(value, key, MAX_HOURS)
@@ -269,6 +288,8 @@ def validate(key: str, value: Any) -> Any:
         return _percent(value, key)
     if key == "alerts.budget":
         return _budget(value, key)
+    if key == "api.max_page_mb":
+        return _page_mb(value, key)
     if not isinstance(value, str):
         raise UsageError(f"{key} must be a string")
     if key in ("api.url", "combell.url"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 HELP = "load a JSON dump {provider, products, snapshots} into the cache"
@@ -17,5 +16,5 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui.service.importing import import_dump
 
     summary = import_dump(args.file, demo=args.demo)
-    print(summary, file=sys.stderr if not sys.stdout.isatty() else sys.stdout)
+    print(summary)  # the result on stdout, like sync's: errors alone go to stderr (docs/sync.md)
     return 0

@@ -16,10 +16,16 @@ def _accounts(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) > 65_535:
+        raise argparse.ArgumentTypeError("must be a port number from 0 to 65535 (0: any free port)")
+    return int(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1, loopback only)")
-    parser.add_argument("--port", type=int, default=0,
+    parser.add_argument("--port", type=_port, default=0,
                         help="port to listen on (default 0: any free port, printed)")
     parser.add_argument("--accounts", type=_accounts, default=60,
                         help="hosting accounts of the generated reseller, 10 to 20000")
@@ -66,11 +72,17 @@ def _since(text: str) -> int:
 
     from payg_tui.engine.model import slot_of
 
+    from payg_tui.service.sync import EARLIEST, LATEST
+
     for layout in ("%Y-%m-%d", "%Y-%m-%dT%H:00:00Z"):
         try:
-            return slot_of(datetime.strptime(text, layout).replace(tzinfo=UTC))
+            moment = datetime.strptime(text, layout).replace(tzinfo=UTC)
         except ValueError:
             continue
+        if not EARLIEST <= moment.date() <= LATEST:
+            raise UsageError(f"--since: {text!r:.60} is out of range "
+                             f"(from {EARLIEST.isoformat()} to {LATEST.isoformat()})")
+        return slot_of(moment)
     raise UsageError(f"--since: expected 2026-10-01 or 2026-10-01T05:00:00Z, got {text!r}")
 
 

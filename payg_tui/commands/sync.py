@@ -27,13 +27,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override the configured API token (prefer PAYG_API_TOKEN: "
                              "arguments are visible to other users)")
     parser.add_argument("--progress", choices=("auto", "json"), default="auto",
-                        help="auto: a bar on a terminal, plain lines otherwise; json: one JSON "
-                             "object a line on stdout (progress, then the summary), for programs")
+                        help="auto: a bar on a terminal, nothing but the result otherwise (for "
+                             "cron); json: one JSON object a line on stdout (progress, then the "
+                             "summary), for programs")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="off a terminal too, say what is happening: progress every few "
+                             "seconds and each failed request that is tried again")
     # For the dashboard, which runs its syncs as this command in a child process.
     parser.add_argument("--cache-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--connect-timeout", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--read-timeout", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--request-timeout", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--max-page-mb", type=float, help=argparse.SUPPRESS)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui.errors import UsageError
     from payg_tui.providers.hosting_api import ApiClient
     from payg_tui.providers.retry import RetryPolicy
-    from payg_tui.service.sync import parse_when, run_sync
+    from payg_tui.service.sync import check_order, parse_when, run_sync
     from payg_tui.store.cache import Store
 
-    since = parse_when(args.since) if args.since else None
-    until = parse_when(args.until) if args.until else None
+    since = parse_when(args.since, "--since") if args.since else None
+    until = parse_when(args.until, "--until") if args.until else None
+    check_order(since, until)
     config = load_config()
     url = check_url(args.api_url, "--api-url") if args.api_url else config.api_url
     token = check_token(args.token, "--token") if args.token else config.api_token
@@ -60,11 +67,14 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui.service.sync_child import JsonProgress
 
     display: ProgressDisplay | JsonProgress = (
-        JsonProgress(sys.stdout) if args.progress == "json" else ProgressDisplay(sys.stderr))
+        JsonProgress(sys.stdout) if args.progress == "json"
+        else ProgressDisplay(sys.stderr, verbose=args.verbose))
     retry = RetryPolicy(tries=2, total=10.0) if args.quick else None
     with Store.open(args.cache_file or locations.cache_path()) as store, ApiClient(
         url, token, connect_timeout=args.connect_timeout or config.connect_timeout,
         read_timeout=args.read_timeout or config.read_timeout, retry=retry,
+        request_timeout=args.request_timeout or config.request_timeout,
+        max_page_bytes=int((args.max_page_mb or config.max_page_mb) * (1 << 20)),
     ) as client:
         try:
             summary = run_sync(store, client, since=since, until=until, progress=display.update)
@@ -98,13 +108,19 @@ def summary_text(summary: SyncSummary) -> str:
 
 
 class ProgressDisplay:
-    """A one-line bar on a terminal; otherwise a plain line every few seconds."""
+    """A one-line bar on a terminal; off a terminal nothing, or with `verbose`
+    a plain line every few seconds and one for each request tried again.
+
+    So a sync run from cron prints only its result (stdout) or its one error
+    line (stderr), and mails nothing about a hiccup it got over.
+    """
 
     WIDTH = 28
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
         self.stream = stream
         self.tty = stream.isatty()
+        self.verbose = verbose
         self._last_line = time.monotonic()  # a plain line only after 5 s of work
         self._drawn = False
         self._last: SyncProgress | None = None
@@ -115,7 +131,7 @@ class ProgressDisplay:
             self._draw(progress)
             return
         now = time.monotonic()
-        if progress.stage == "done":
+        if progress.stage == "done" or not self.verbose:
             return  # the summary on stdout says it
         if progress.retry or now - self._last_line >= 5.0:
             self._last_line = now

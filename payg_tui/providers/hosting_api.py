@@ -28,7 +28,9 @@ import httpx
 
 from payg_tui.config import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_PAGE_MB,
     DEFAULT_READ_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
     check_token,
     check_url,
 )
@@ -36,7 +38,7 @@ from payg_tui.engine.model import Product, Provider, Slot, Snapshot, slot_iso
 from payg_tui.engine.text import printable
 from payg_tui.errors import DataContractError, NetworkError
 from payg_tui.gcpause import paused_gc
-from payg_tui.providers import payload
+from payg_tui.providers import bounded, payload
 from payg_tui.providers.payload import ContractError
 from payg_tui.providers.retry import (
     DEFAULT_RETRY,
@@ -50,6 +52,8 @@ from payg_tui.providers.retry import (
 MAX_PAGE = 168  # the API's largest `limit`
 FIRST_PAGE = 4  # small enough for the largest reseller, until sizes are known
 PAGE_BYTES = 12_000_000  # aim for pages of about this much JSON
+MAX_EMPTY_PAGES = 3  # empty pages in a row that still point on: more is a listing going nowhere
+MAX_CURSOR = 4096  # characters: a cursor travels back in the URL, and each is kept for the sync
 _USER_AGENT = "payg-tui/0.1"
 
 
@@ -97,6 +101,8 @@ class ApiClient:
         *,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_MB << 20,
         retry: RetryPolicy | None = None,
         page_limit: int | None = None,
         page_bytes: int = PAGE_BYTES,
@@ -112,6 +118,7 @@ class ApiClient:
         self.page_limit = page_limit
         self.page_bytes = page_bytes
         self.on_retry = on_retry
+        self.bounds = bounded.Bounds(request_timeout, max_page_bytes)
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()
@@ -125,6 +132,7 @@ class ApiClient:
             follow_redirects=False,
             transport=transport,
         )
+        bounded.bound_sockets(self._http)
 
     def __repr__(self) -> str:
         return f"ApiClient({self.url!r})"
@@ -160,6 +168,7 @@ class ApiClient:
         cursor: str | None = None
         previous: Slot | None = None
         limit = self.page_limit or FIRST_PAGE
+        listing = _Listing()
         while True:
             params: dict[str, Any] = {"from": slot_iso(since), "limit": limit}
             if until is not None:
@@ -171,9 +180,7 @@ class ApiClient:
             with _contract():
                 page = read_page(self._get("v1/snapshots", params), where, since, until,
                                  previous)
-            if page.next_cursor is not None and page.next_cursor == cursor:
-                raise DataContractError(f"{where}: field 'next_cursor': repeats the cursor "
-                                        "that was sent (the listing would never end)")
+            listing.check(page, where)
             yield page
             if page.snapshots:
                 previous = page.snapshots[-1].slot
@@ -195,7 +202,18 @@ class ApiClient:
         while True:
             wait_at_least: float | None = None
             try:
-                response = self._http.get(path, params=params)
+                response = bounded.request(self._http, "GET", path, self.bounds, params=params)
+            except bounded.TooSlow as error:
+                # Not retried: the try took the whole deadline, a retry would too.
+                raise NetworkError(
+                    f"the API at {self.url} sent no complete answer to /{path} within "
+                    f"{error.seconds:g} s (api.request_timeout): it is stalled or far too slow"
+                ) from None
+            except bounded.TooLarge as error:
+                raise DataContractError(
+                    f"the API at {self.url} sent more than {bounded.megabytes(error.max_bytes)} "
+                    f"for /{path} (api.max_page_mb); refused"
+                ) from None
             except httpx.TimeoutException as error:
                 problem = f"timed out ({_timeout_kind(error)})"
             except RETRYABLE_ERRORS as error:
@@ -227,7 +245,7 @@ class ApiClient:
                                           delay=delay))
             self._sleep(delay)
 
-    def _error_detail(self, response: httpx.Response) -> str:
+    def _error_detail(self, response: bounded.Answer) -> str:
         """`: code: message` from the API's error shape, short, printable, scrubbed."""
         try:
             error = response.json()["error"]
@@ -236,6 +254,36 @@ class ApiClient:
             return ""
         text = printable(str(text), 200)
         return f": {self._auth.scrub(text)}" if text else ""
+
+
+class _Listing:
+    """The cursors of one listing, to refuse one that would never end.
+
+    A cursor seen before means the pages go round in a circle (a -> b -> a);
+    many empty pages in a row that still point on mean it goes nowhere.
+    Either is a broken contract, reported with the cursor it stopped at.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.empty = 0
+
+    def check(self, page: SnapshotPage, where: str) -> None:
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+        shown = repr(cursor) if len(cursor) <= 60 else repr(cursor[:60]) + "…"
+        if len(cursor) > MAX_CURSOR:
+            raise DataContractError(f"{where}: field 'next_cursor': {shown} is longer than "
+                                    f"{MAX_CURSOR} characters")
+        if cursor in self.seen:
+            raise DataContractError(f"{where}: field 'next_cursor': {shown} was already given "
+                                    "in this sync (the listing goes round in a circle)")
+        self.seen.add(cursor)
+        self.empty = 0 if page.snapshots else self.empty + 1
+        if self.empty > MAX_EMPTY_PAGES:
+            raise DataContractError(f"{where}: field 'next_cursor': {self.empty} empty pages in "
+                                    f"a row still point on (to {shown}); the listing goes nowhere")
 
 
 def _decode(body: bytes, where: str) -> Any:

@@ -92,22 +92,74 @@ class SyncSummary:
 ProgressCallback = Callable[[SyncProgress], None]
 
 
-def parse_when(text: str) -> datetime | date:
-    """`2026-10-01` (a date) or `2026-10-01T05:00:00Z` (a UTC hour), for --since/--until."""
+EARLIEST = date(2000, 1, 1)  # no pay-as-you-use hosting bill starts earlier
+LATEST = date(2099, 12, 31)  # and none this far on; both keep the hour arithmetic in range
+
+
+def parse_when(text: str, what: str = "WHEN") -> datetime | date:
+    """`2026-10-01` (a date) or `2026-10-01T05:00:00Z` (a UTC hour), for --since/--until.
+
+    Checked here, before any network: a malformed value, or one outside
+    `EARLIEST`..`LATEST`, is a `UsageError` naming `what`.
+    """
     value = text.strip()
     try:
         if "T" not in value:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            _in_range(day, text, what)
+            return day
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(
-            f"not a date or UTC hour: {text!r:.60} (expected 2026-10-01 or 2026-10-01T05:00:00Z)"
-        ) from None
+        raise UsageError(f"{what}: not a date or UTC hour: {text!r:.60} "
+                         "(expected 2026-10-01 or 2026-10-01T05:00:00Z)") from None
     if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
-        raise UsageError(f"{text!r:.60}: give the hour in UTC, ending in Z")
+        raise UsageError(f"{what}: {text!r:.60}: give the hour in UTC, ending in Z")
     if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):
-        raise UsageError(f"{text!r:.60}: not a whole hour")
+        raise UsageError(f"{what}: {text!r:.60}: not a whole hour")
+    _in_range(moment.date(), text, what)
     return moment
+
+
+def _in_range(day: date, text: str, what: str) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise UsageError(f"{what}: {text!r:.60} is out of range "
+                         f"(from {EARLIEST.isoformat()} to {LATEST.isoformat()})")
+
+
+def check_order(since: datetime | date | None, until: datetime | date | None) -> None:
+    """`--until` must come after `--since`; a `UsageError` otherwise.
+
+    A date means local midnight in the provider's zone, which is not known
+    before the network is asked: a date and an hour are compared over every
+    zone there is (UTC-12 to UTC+14), so only a pair that is wrong in all
+    of them is refused here; `plan_range` copes with the rest.
+    """
+    if since is None or until is None:
+        return
+    if type(since) is type(until):
+        wrong = until <= since  # type: ignore[operator]
+    else:
+        wrong = _latest_utc(until) <= _earliest_utc(since)
+    if wrong:
+        raise UsageError(f"--until {_shown(until)} is not after --since {_shown(since)}")
+
+
+def _earliest_utc(when: datetime | date) -> datetime:
+    if isinstance(when, datetime):
+        return when
+    return datetime(when.year, when.month, when.day, tzinfo=UTC) - timedelta(hours=14)
+
+
+def _latest_utc(when: datetime | date) -> datetime:
+    if isinstance(when, datetime):
+        return when
+    return datetime(when.year, when.month, when.day, tzinfo=UTC) + timedelta(hours=12)
+
+
+def _shown(when: datetime | date) -> str:
+    if isinstance(when, datetime):
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.isoformat()
 
 
 def resolve_when(when: datetime | date | Slot, timezone: str) -> Slot:

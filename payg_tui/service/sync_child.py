@@ -44,6 +44,8 @@ class SyncRequest:
     token: str
     connect_timeout: float
     read_timeout: float
+    request_timeout: float
+    max_page_mb: int
     quick: bool = False  # the check at start: give up fast when the API is unreachable
 
 
@@ -53,7 +55,7 @@ def request_from(config: Config, cache: Path, *, quick: bool = False) -> SyncReq
     if not config.api_token:
         raise UsageError("no API token set: open Settings (ctrl+s) or set PAYG_API_TOKEN")
     return SyncRequest(cache, config.api_url, config.api_token, config.connect_timeout,
-                       config.read_timeout, quick)
+                       config.read_timeout, config.request_timeout, config.max_page_mb, quick)
 
 
 def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
@@ -71,7 +73,9 @@ def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
     command = [sys.executable, "-m", "payg_tui.cli", "sync", "--progress", "json",
                "--api-url", request.url, "--cache-file", str(request.cache),
                "--connect-timeout", str(request.connect_timeout),
-               "--read-timeout", str(request.read_timeout), *(["--quick"] if request.quick else [])]
+               "--read-timeout", str(request.read_timeout),
+               "--request-timeout", str(request.request_timeout),
+               "--max-page-mb", str(request.max_page_mb), *(["--quick"] if request.quick else [])]
     env = {**os.environ, "PAYG_API_TOKEN": request.token}
     env.pop("PAYG_API_URL", None)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
@@ -124,12 +128,21 @@ class JsonProgress:
 _children: set[subprocess.Popen[str]] = set()
 
 
-@atexit.register
-def _stop_children() -> None:
-    """A sync still running when the dashboard quits stops after its current page."""
+def end_all() -> None:
+    """End every running sync at once: the dashboard is quitting.
+
+    SIGTERM, not SIGINT: a child stuck in a read of a stalled server would
+    only see SIGINT after that read, and the worker thread that reads its
+    output (which the app joins on exit) would wait with it. Killing a sync
+    loses nothing: each page is stored in one transaction, and the next
+    sync resumes after the last one stored.
+    """
     for child in list(_children):
         if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+            child.terminate()
+
+
+atexit.register(end_all)
 
 
 def _summary(fields: dict[str, Any]) -> SyncSummary:

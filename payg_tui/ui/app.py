@@ -131,6 +131,13 @@ class PaygApp(App[int]):
             self.start_sync(quick=True)
         self.set_interval(60, self._refresh_age)
 
+    def on_unmount(self) -> None:
+        # Whatever made the app quit (q, ctrl+q, an error), a sync still running is
+        # ended now: its worker thread, which the exit joins, waits on the child.
+        from payg_tui.service import sync_child
+
+        sync_child.end_all()
+
     def _refresh_age(self) -> None:
         """Keep "x min ago" honest; a running sync reloads the periods when it ends."""
         if not self.syncing:

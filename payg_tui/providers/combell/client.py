@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from payg_tui.errors import DataContractError, NetworkError
+from payg_tui.providers import bounded
 from payg_tui.providers.combell.auth import Credentials, authorization, new_nonce
 from payg_tui.providers.combell.pacing import Clock, Pacer, Sleep
 from payg_tui.providers.retry import RETRYABLE_ERRORS, Attempts, RetryPolicy, retryable
@@ -34,6 +35,7 @@ COMBELL_RETRY = RetryPolicy(tries=5, base_delay=2.5, max_delay=30.0, total=math.
 # A 429 is waited out by the pacer (it reads Retry-After and the rate-limit
 # headers) and does not count as a try; only this many in a row end the request.
 MAX_THROTTLED = 30
+BOUNDS = bounded.Bounds(seconds=60.0, max_bytes=64 << 20)  # one try: the whole answer, its size
 
 
 class NotFound(Exception):
@@ -53,9 +55,11 @@ class CombellClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        bounds: bounded.Bounds = BOUNDS,
         rng: random.Random | None = None,
     ) -> None:
         self._credentials = credentials
+        self.bounds = bounds
         self.retry = retry or COMBELL_RETRY
         self._rng = rng or random.Random()
         self._base = base_url.rstrip("/")
@@ -79,6 +83,7 @@ class CombellClient:
             verify=_tls_context(),
             follow_redirects=False,
         )
+        bounded.bound_sockets(self._http)
 
     def __repr__(self) -> str:
         return f"CombellClient({self._base!r})"
@@ -102,6 +107,9 @@ class CombellClient:
             self.pacer.acquire()
             try:
                 response = self._send(path_and_query)
+            except (bounded.TooSlow, bounded.TooLarge) as error:
+                self.pacer.release(None)
+                raise self._unbounded(path_and_query, error) from None
             except RETRYABLE_ERRORS as error:
                 self.pacer.release(None)
                 if not self._backoff(attempts):
@@ -147,13 +155,21 @@ class CombellClient:
                     f"Combell API: GET {path_and_query}: the answer is not JSON"
                 ) from None
 
-    def _send(self, path_and_query: str) -> httpx.Response:
+    def _send(self, path_and_query: str) -> bounded.Answer:
         timestamp = int(self._clock())
         header = authorization(self._credentials, "GET", path_and_query, timestamp,
                                self._nonce())
         with self._count_lock:
             self.requests += 1
-        return self._http.get(self._base + path_and_query, headers={"Authorization": header})
+        return bounded.request(self._http, "GET", self._base + path_and_query, self.bounds,
+                               headers={"Authorization": header})
+
+    def _unbounded(self, path_and_query: str, error: Exception) -> Exception:
+        """Not retried: a stalled answer would stall again, a huge one be huge again."""
+        if isinstance(error, bounded.TooSlow):
+            return NetworkError(f"Combell API sent no complete answer to GET {path_and_query} "
+                                f"within {error.seconds:g} s: it is stalled or far too slow")
+        return DataContractError(f"Combell API: GET {path_and_query}: {error}; refused")
 
     def _backoff(self, attempts: Attempts) -> bool:
         """Wait before the next try; False when the policy says give up."""
@@ -172,7 +188,7 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _problem(response: httpx.Response) -> str:
+def _problem(response: bounded.Answer) -> str:
     """Combell's own error text, if the body has one (shortened, one line)."""
     try:
         body = response.json()
