@@ -138,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
                 getattr(self, "_" + hostile.fault)(parse_qs(parts.query))
             else:
                 self._honest(parts.path)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
     # -- honest answers --------------------------------------------------------

@@ -71,7 +71,6 @@ def _since(text: str) -> int:
     from datetime import UTC, datetime
 
     from payg_tui.engine.model import slot_of
-
     from payg_tui.service.sync import EARLIEST, LATEST
 
     for layout in ("%Y-%m-%d", "%Y-%m-%dT%H:00:00Z"):

@@ -136,11 +136,10 @@ def check_order(since: datetime | date | None, until: datetime | date | None) ->
     """
     if since is None or until is None:
         return
-    if type(since) is type(until):
-        wrong = until <= since  # type: ignore[operator]
-    else:
-        wrong = _latest_utc(until) <= _earliest_utc(since)
-    if wrong:
+    first, last = since, until
+    if type(since) is not type(until):  # a date and an hour: over every zone
+        first, last = _earliest_utc(since), _latest_utc(until)
+    if last <= first:
         raise UsageError(f"--until {_shown(until)} is not after --since {_shown(since)}")
 
 
