@@ -12,8 +12,12 @@ answers an empty last page. The fault applies to the path in `on`
 - endless_close: no length, no chunks: bytes until the connection closes
 - gzip_bomb: a small gzip body that inflates to `size` bytes of JSON space
 - cycle: empty pages whose `next_cursor` goes a -> b -> a -> ...
-- empty_pages: empty pages with a fresh cursor each time (c1, c2, ...)
+- empty_pages: empty pages with a fresh cursor each time (c1, c2, ...); with
+  `pages`, the page after that many ends the listing (an honest server's gap)
 - close_mid_body: announces 5,000 bytes, sends 100, closes
+- stall_mid_body: announces 5,000 bytes, sends 100, then waits
+- endless_error: a 503 whose chunked body never ends
+- bad_gzip: says gzip, sends bytes that are not
 - length_short: announces fewer bytes than the JSON it sends
 - length_huge: announces 10**12 bytes, sends a little, then waits
 - huge_header: a 1 MB header line before an honest body
@@ -38,8 +42,8 @@ from urllib.parse import parse_qs, urlsplit
 DUMP = Path(__file__).parent / "data" / "worked-example.json"
 
 FAULTS = ("trickle", "trickle_headers", "silent", "endless", "endless_close", "gzip_bomb",
-          "cycle", "empty_pages", "close_mid_body", "length_short", "length_huge",
-          "huge_header", "reset")
+          "cycle", "empty_pages", "close_mid_body", "stall_mid_body", "endless_error",
+          "bad_gzip", "length_short", "length_huge", "huge_header", "reset")
 
 
 @cache
@@ -81,13 +85,14 @@ class _Sink:
 
 class HostileServer:
     def __init__(self, fault: str, *, on: str = "/v1/snapshots", interval: float = 0.2,
-                 size: int = 256 << 20) -> None:
+                 size: int = 256 << 20, pages: int | None = None) -> None:
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}")
         self.fault = fault
         self.on = on
         self.interval = interval
         self.size = size
+        self.pages = pages
         self.requests: list[str] = []
         self.stopping = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -109,6 +114,13 @@ class HostileServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _honest_body(path: str) -> bytes:
+    provider, products = _catalogue()
+    if path.endswith("/provider"):
+        return provider
+    return products if path.endswith("/products") else LAST_PAGE
 
 
 class _Server(ThreadingHTTPServer):
@@ -134,20 +146,15 @@ class _Handler(BaseHTTPRequestHandler):
         hostile.requests.append(self.path)
         parts = urlsplit(self.path)
         try:
+            self.honest = _honest_body(parts.path)
             if parts.path.endswith(hostile.on):
                 getattr(self, "_" + hostile.fault)(parse_qs(parts.query))
             else:
-                self._honest(parts.path)
+                self._answer(self.honest)
         except (TimeoutError, BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
     # -- honest answers --------------------------------------------------------
-
-    def _honest(self, path: str) -> None:
-        provider, products = _catalogue()
-        body = provider if path.endswith("/provider") else (
-            products if path.endswith("/products") else LAST_PAGE)
-        self._answer(body)
 
     def _answer(self, body: bytes, extra: dict[str, str] | None = None) -> None:
         self.send_response(200)
@@ -167,9 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _trickle(self, query: dict[str, list[str]]) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(LAST_PAGE)))
+        self.send_header("Content-Length", str(len(self.honest)))
         self.end_headers()
-        for byte in LAST_PAGE:
+        for byte in self.honest:
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             if self._wait(self.hostile.interval):
@@ -177,13 +184,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _trickle_headers(self, query: dict[str, list[str]]) -> None:
         head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(LAST_PAGE)}\r\n" + "X-Slow: " + "." * 4000 + "\r\n\r\n")
+                f"Content-Length: {len(self.honest)}\r\n" + "X-Slow: " + "." * 4000 + "\r\n\r\n")
         for byte in head.encode():
             self.wfile.write(bytes([byte]))
             self.wfile.flush()
             if self._wait(self.hostile.interval):
                 return
-        self.wfile.write(LAST_PAGE)
+        self.wfile.write(self.honest)
 
     def _silent(self, query: dict[str, list[str]]) -> None:
         self._wait(3600)
@@ -220,16 +227,37 @@ class _Handler(BaseHTTPRequestHandler):
     def _empty_pages(self, query: dict[str, list[str]]) -> None:
         cursor = query.get("cursor", ["c0"])[0]
         number = int(cursor[1:]) + 1
-        self._answer(json.dumps({"snapshots": [], "next_cursor": f"c{number}"}).encode())
+        last = self.hostile.pages is not None and number > self.hostile.pages
+        self._answer(json.dumps({"snapshots": [],
+                                 "next_cursor": None if last else f"c{number}"}).encode())
 
     def _close_mid_body(self, query: dict[str, list[str]]) -> None:
         self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                          b"Content-Length: 5000\r\n\r\n" + b'{"snapshots": [' + b" " * 85)
         self.close_connection = True
 
+    def _stall_mid_body(self, query: dict[str, list[str]]) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 5000\r\n\r\n" + b'{"snapshots": [' + b" " * 85)
+        self._wait(3600)
+        self.close_connection = True
+
+    def _endless_error(self, query: dict[str, list[str]]) -> None:
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b'{"error": {"code": "busy", "message": "' + b"x" * 65000
+        framed = b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+        while not self.hostile.stopping.is_set():
+            self.wfile.write(framed)
+
+    def _bad_gzip(self, query: dict[str, list[str]]) -> None:
+        self._answer(b"\x1f\x8b\x08\x00 this is not deflate data at all", {"Content-Encoding": "gzip"})
+
     def _length_short(self, query: dict[str, list[str]]) -> None:
         self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 10\r\n\r\n" + LAST_PAGE)
+                         b"Content-Length: 10\r\n\r\n" + self.honest)
         self.close_connection = True
 
     def _length_huge(self, query: dict[str, list[str]]) -> None:
@@ -239,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _huge_header(self, query: dict[str, list[str]]) -> None:
-        self._answer(LAST_PAGE, {"X-Filler": "x" * (1 << 20)})
+        self._answer(self.honest, {"X-Filler": "x" * (1 << 20)})
 
     def _reset(self, query: dict[str, list[str]]) -> None:
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")

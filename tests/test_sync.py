@@ -399,11 +399,23 @@ def test_on_a_terminal_the_bar_shows_hours_rate_and_eta() -> None:
     assert "300/744 h" in drawn and "30 h/s" in drawn and "ETA 0:14" in drawn
 
 
-def test_off_a_terminal_progress_is_plain_lines_and_retries() -> None:
+def test_off_a_terminal_progress_says_nothing_unless_verbose() -> None:
     from payg_tui.commands.sync import ProgressDisplay
 
     log = io.StringIO()
     display = ProgressDisplay(log)
+    display.update(SyncProgress("snapshots", 1, 744, 1, 1, 0.2, retry="503; trying again"))
+    display._last_line -= 10
+    display.update(SyncProgress("snapshots", 500, 744, 499, 30, 20.0))
+    display.finish()
+    assert log.getvalue() == ""
+
+
+def test_off_a_terminal_verbose_progress_is_plain_lines_and_retries() -> None:
+    from payg_tui.commands.sync import ProgressDisplay
+
+    log = io.StringIO()
+    display = ProgressDisplay(log, verbose=True)
     display.update(SyncProgress("snapshots", 1, 744, 1, 1, 0.1))  # too soon for a line
     display.update(SyncProgress("snapshots", 1, 744, 1, 1, 0.2, retry="503; trying again"))
     display._last_line -= 10
