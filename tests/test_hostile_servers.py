@@ -266,3 +266,22 @@ def test_off_a_terminal_sync_and_import_print_their_result_on_stdout_and_nothing
     imported = payg("import", str(DUMP), env=fresh("import"))
     assert imported.returncode == 0 and imported.stderr == ""
     assert len(imported.stdout.splitlines()) == 1 and imported.stdout.startswith("imported ")
+
+
+@pytest.mark.parametrize("hostile", [("trickle", {"on": "/hook"}), ("silent", {"on": "/hook"})],
+                         indirect=True)
+def test_the_alerts_webhook_has_the_same_deadline(hostile: HostileServer) -> None:
+    from payg_tui.providers.webhook import post_alerts
+
+    started = time.monotonic()
+    with pytest.raises(NetworkError, match="no complete answer within 1 s"):
+        post_alerts(hostile.url + "/hook", {"text": "x"}, request_timeout=1.0)
+    assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize("hostile", [("endless", {"on": "/hook"})], indirect=True)
+def test_a_webhook_answer_that_never_ends_is_read_no_further_than_the_cap(
+        hostile: HostileServer) -> None:
+    from payg_tui.providers.webhook import post_alerts
+
+    post_alerts(hostile.url + "/hook", {"text": "x"})  # a 200: delivered; the rest is not read

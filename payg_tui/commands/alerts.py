@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         from payg_tui.providers.webhook import post_alerts
 
         post_alerts(webhook, alerts.webhook_body(result), connect_timeout=settings.connect_timeout,
-                    read_timeout=settings.read_timeout)
+                    read_timeout=settings.read_timeout, request_timeout=settings.request_timeout)
     return EXIT_ALERTS
 
 
