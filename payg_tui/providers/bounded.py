@@ -118,11 +118,10 @@ def _decoded(response: httpx.Response, encoding: str) -> Iterator[bytes]:
 
     gzip (all we ask for) is inflated here, at most `INFLATE_STEP` bytes per
     step: one 64 KB read of a gzip bomb inflates to 64 MB, which httpx's own
-    decoder would hand over in one piece. Other encodings are left to httpx.
+    decoder would hand over in one piece. Other encodings, and none, are
+    left to httpx (no encoding: the pieces come as they were read).
     """
-    if encoding in ("", "identity"):
-        yield from response.iter_raw()
-    elif encoding in ("gzip", "x-gzip"):
+    if encoding in ("gzip", "x-gzip"):
         yield from _gunzip(response.iter_raw())
     else:
         yield from response.iter_bytes()
