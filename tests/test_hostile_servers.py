@@ -22,7 +22,8 @@ from payg_tui.engine.model import Slot
 from payg_tui.errors import DataContractError, NetworkError
 from payg_tui.providers.combell.auth import Credentials
 from payg_tui.providers.combell.client import CombellClient
-from payg_tui.providers.hosting_api import MAX_EMPTY_PAGES, ApiClient, RetryPolicy
+from payg_tui.providers.hosting_api import MAX_EMPTY_PAGES, ApiClient
+from payg_tui.providers.retry import RetryPolicy
 from payg_tui.service.importing import import_dump
 from tests.hostile_server import HostileServer
 from tests.test_bad_input import DUMP, ROOT, one_error_line, tables
