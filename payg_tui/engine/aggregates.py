@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from itertools import accumulate
 
-from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse, Slot
+from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse, Slot, Totals
 from payg_tui.engine.periods import Days
 from payg_tui.engine.pricing import Money, PriceBook
 
@@ -88,6 +88,8 @@ def product_uses(lines: list[Line], products: dict[str, Product]) -> list[Produc
             product=code, kind=kind, name=known.name if known else code,
             items=len({ln.id for ln in group}), hours=sum(ln.hours for ln in group),
             amount=sum(amounts, Decimal(0)) if len(amounts) == len(group) else None,
+            billed=_sum((ln.amount for ln in group if ln.state == "billed"), Decimal(0)),
+            pending=_sum((ln.amount for ln in group if ln.state == "pending"), Decimal(0)),
         ))
     uses.sort(key=lambda u: (u.kind != "service_pack", u.product))
     return uses
@@ -100,18 +102,39 @@ def customer_uses(lines: list[Line], zero: Decimal) -> list[CustomerUse]:
         groups[ln.customer].append(ln)
     uses = []
     for customer, group in groups.items():
-        priced = [ln for ln in group if ln.amount is not None and ln.estimate is not None]
+        totals = line_totals(group, zero)
         uses.append(CustomerUse(
             customer=customer,
-            accounts=len({ln.account_id for ln in group}),
+            # Accounts as billing.md 8 counts them: with a billed or pending line.
+            accounts=len({ln.account_id for ln in group if ln.state != "exempt"}),
             lines=len(group),
-            billed=_sum((ln.amount for ln in priced if ln.state == "billed"), zero),
-            pending=_sum((ln.amount for ln in priced if ln.state == "pending"), zero),
-            estimate=_sum((ln.estimate for ln in priced if ln.state != "exempt"), zero),
-            incomplete=len(priced) != len(group),
+            billed=totals.billed, pending=totals.pending, estimate=totals.estimate,
+            incomplete=totals.incomplete,
         ))
     uses.sort(key=lambda u: (u.customer is None, u.customer or ""))
     return uses
+
+
+def line_totals(lines: Iterable[Line], zero: Decimal) -> Totals:
+    """Billed, pending and estimate of some lines (one account's, one customer's), kept apart.
+
+    As the period totals: exempt lines count for nothing, an unpriced billed or
+    pending line is left out and marks the totals incomplete.
+    """
+    billed = pending = estimate = zero
+    incomplete = False
+    for ln in lines:
+        if ln.state == "exempt":
+            continue
+        if ln.amount is None or ln.estimate is None:
+            incomplete = True
+        elif ln.state == "billed":
+            billed += ln.amount
+            estimate += ln.estimate
+        else:
+            pending += ln.amount
+            estimate += ln.estimate
+    return Totals(billed=billed, pending=pending, estimate=estimate, incomplete=incomplete)
 
 
 def _sum(values: Iterable[Decimal | None], zero: Decimal) -> Decimal:

@@ -27,6 +27,8 @@ from payg_tui.engine.model import (
     PeriodReport,
     PeriodStatus,
     PeriodSummary,
+    PriceChange,
+    Product,
     ReportTotals,
     Slot,
     Totals,
@@ -102,6 +104,7 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
         customers=customer_uses(lines, ctx.money.decimal(0)),
         warnings=_warnings(lines, p),
         missing=missing,
+        price_changes=price_changes(ledger.products, p, coverage.as_of),
     )
 
 
@@ -144,6 +147,24 @@ def _summary(ctx: _Context, segs: list[tuple[ItemHistory, Segment]], coverage: C
         hours_observed=coverage.observed_in(p.start, p.end),
         missing_hours=sum(b - a + 1 for a, b in coverage.missing_in(p.start, p.end)),
     )
+
+
+def price_changes(products: dict[str, Product], p: Period, as_of: Slot) -> list[PriceChange]:
+    """Price versions that take effect inside the period (after its first hour), by time.
+
+    The ones after `as_of` are what the estimate assumes: it prices the hours
+    from then at the new price (billing.md 8).
+    """
+    found = []
+    for code, product in products.items():
+        previous = None
+        for version in product.prices:
+            if p.start < version.effective_from < p.end:
+                found.append(PriceChange(code, product.name, previous, version.monthly,
+                                         version.effective_from, version.effective_from > as_of))
+            previous = version.monthly
+    found.sort(key=lambda c: (c.effective_from, c.product))
+    return found
 
 
 def _coverage(ledger: Ledger) -> Coverage:
@@ -200,11 +221,12 @@ def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
         label = labels.get(item.account_id, _NO_LABEL)
         # Positional: the field order of `Line` (kind, id, account_id, name,
         # customer, product, start, end, hours, billed_days, state, amount,
-        # would_cost, estimate, reaches_as_of, lifetime); keywords cost more here.
+        # would_cost, estimate, reaches_as_of, lifetime, moved_from); keywords cost more here.
+        # A segment cut by the period start does not start with its pack change.
         lines.append(Line(item.kind, item.id, item.account_id, label.name or item.account_id,
                           label.customer, seg.product, start, end, end - start,
                           billed_days, state, amount, would_cost, estimate, reaches,
-                          seg.lifetime))
+                          seg.lifetime, seg.moved_from if start == seg.start else None))
     return lines
 
 

@@ -24,6 +24,7 @@ class Segment:
     end: Slot
     product: str
     lifetime: Lifetime
+    moved_from: str | None = None  # the product of the previous segment: this one starts a pack change
 
 
 class Coverage:
@@ -96,4 +97,6 @@ def _close(group: list[tuple[Slot, Slot, str]], coverage: Coverage) -> list[Segm
     first, end = group[0][0], group[-1][1]
     state, ongoing, pre_existing = grace_state(first, end, coverage)
     lifetime = Lifetime(first, end, state, ongoing, pre_existing)
-    return [Segment(start, stop, product, lifetime) for start, stop, product in group]
+    previous = [None, *(product for _, _, product in group[:-1])]
+    return [Segment(start, stop, product, lifetime, before)
+            for (start, stop, product), before in zip(group, previous, strict=True)]

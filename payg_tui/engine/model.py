@@ -23,6 +23,7 @@ ItemKind = Literal["account", "addon"]
 ProductKind = Literal["service_pack", "addon"]
 GraceState = Literal["billed", "pending", "exempt"]
 PeriodStatus = Literal["open", "provisional", "closed"]
+LineStart = Literal["lifetime start", "pre-existing", "pack change", "period start"]
 
 GRACE_HOURS = 48
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -192,6 +193,21 @@ class Line:
     estimate: Decimal | None  # the month's cost if nothing changes (0 when exempt)
     reaches_as_of: bool
     lifetime: Lifetime
+    moved_from: str | None = None  # set when the line starts with a move from this product
+
+    @property
+    def starts(self) -> LineStart:
+        """Why the line starts where it does: what the rule text tells the reseller.
+
+        A pack change (`moved_from`), the period's first hour (the segment
+        began before the period), the first snapshot (pre-existing, its real
+        start unknown), or the item's first hour.
+        """
+        if self.moved_from is not None:
+            return "pack change"
+        if self.start > self.lifetime.first:
+            return "period start"
+        return "pre-existing" if self.lifetime.pre_existing else "lifetime start"
 
     @property
     def deadline(self) -> Slot | None:
@@ -215,7 +231,9 @@ class ProductUse:
     name: str
     items: int
     hours: int
-    amount: Decimal | None  # None when a line of it is unpriced
+    amount: Decimal | None  # None when a line of it is unpriced; billed + pending otherwise
+    billed: Decimal = Decimal(0)  # its billed lines (unpriced ones left out)
+    pending: Decimal = Decimal(0)  # its pending lines: not billed yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +271,18 @@ class ReportTotals(Totals):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceChange:
+    """A product's monthly price changing inside a period (what the estimate assumes)."""
+
+    product: str
+    name: str
+    old: Decimal | None  # None: the product had no price before
+    new: Decimal
+    effective_from: Slot
+    after_as_of: bool  # not in force yet: the estimate prices the hours from then at `new`
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodSummary:
     """One row of the period list: cheap to compute for every period."""
 
@@ -280,6 +310,7 @@ class PeriodReport:
     customers: list[CustomerUse]
     warnings: list[str]
     missing: list[tuple[Slot, Slot]]  # missing hours of the period, inclusive runs
+    price_changes: list[PriceChange] = field(default_factory=list)  # inside the period, by time
 
 
 class BillingError(ValueError):

@@ -22,6 +22,28 @@ GENERAL = (
     ("q", "quit"),
 )
 
+# What the figures mean (docs/dashboard.md says the same at more length).
+FIGURES = (
+    ("billed", "hours of items that reached 48 h (or were there at the first snapshot): owed"),
+    ("billed so far", "the same while the month is still open: it grows every hour"),
+    ("pending", "items younger than 48 h and still there: not billed yet; billed from their first "
+                "hour if kept past their deadline, free if deleted before it"),
+    ("estimate", "what the open month costs if nothing changes: everything in the latest image kept "
+                 "to the month end, at the prices in force then (price changes ahead included)"),
+    ("at stake", "Not billed tab: what keeping a pending item costs to the month end (its estimate)"),
+    ("deadline", "first hour + 47 h: the image that would be its 48th; delete before it to pay nothing"),
+    ("line rounding", "Days tab: lines are rounded one by one and days one by one; this row makes the "
+                      "running column end at the billed total"),
+    ("accounts / lines", "accounts are distinct accounts billed or pending; a line is one pack (or "
+                         "add-on) held: an account that changed pack is 1 account, 2 lines"),
+    ("open", "the month is still running"),
+    ("provisional", "every hour of the month is in, but some items are still pending: the total can "
+                    "still move by their amount"),
+    ("closed", "every hour is in and nothing is pending: final"),
+    ("times", "the provider's time zone; \"as of\" is the start of the latest hourly image; a line's "
+              "\"to\" is the end of its last hour, so a running line ends 1 h after \"as of\""),
+)
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,6 +78,10 @@ class HelpScreen(ModalScreen[None]):
         for key, description in GENERAL:
             text.append(f"  {key:<24}", style="bold")
             text.append(f"{description}\n")
+        text.append("\nWhat the figures mean\n", style="bold")
+        for word, meaning in FIGURES:
+            text.append(f"  {word:<16}", style="bold")
+            text.append(f"{meaning}\n")
         text.append("\nescape or ? closes this help")
         with VerticalScroll(id="help-box"):
             yield Static(text, id="help-text")

@@ -10,8 +10,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from payg_tui.engine.model import Line, PeriodReport, Product
-from payg_tui.ui.display import amount, plain, rate, rule, when
+from payg_tui.engine.aggregates import line_totals
+from payg_tui.engine.model import CustomerUse, Line, PeriodReport, Product, Totals
+from payg_tui.ui.display import amount, billed_label, plain, rate, rule, when_short
 from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.columns import line_columns, timeline_columns
 from payg_tui.ui.widgets.footer import KeyFooter
@@ -19,9 +20,15 @@ from payg_tui.ui.widgets.status import DashboardHeader
 from payg_tui.ui.widgets.table import VirtualTable
 
 
-def _total(lines: list[Line], field: str) -> Decimal:
-    values = [getattr(ln, field) for ln in lines]
-    return sum((v for v in values if v is not None), start=Decimal(0))
+def money_line(report: PeriodReport, totals: Totals | CustomerUse) -> str:
+    """Billed, pending and estimate kept apart: pending money is not billed (yet)."""
+    exp, cur = report.provider.currency_exponent, report.provider.currency
+    estimate = "estimate" if report.status == "open" else "total if the pending stay"
+    text = (f"{report.period.key}: {billed_label(report.status)} {amount(totals.billed, exp)} {cur}"
+            f" · pending {amount(totals.pending, exp)}")
+    if report.status != "closed":
+        text += f" · {estimate} {amount(totals.estimate, exp)}"
+    return text
 
 
 class AccountScreen(TableScreen):
@@ -47,8 +54,8 @@ class AccountScreen(TableScreen):
         yield VirtualTable(timeline_columns(provider.currency_exponent, provider.timezone, self.products),
                            empty="no lines for this account", id="timeline")
         yield Static("", id="detail")
-        yield Static(Text(f"times in {provider.timezone}; rate = the product's monthly price; "
-                          "a line's amount is its hours' share of that price, rounded once"),
+        yield Static(Text(f"times {provider.timezone}; \"to\" = end of the last hour, so a running line "
+                          "ends 1 h after \"as of\"; estimate = kept to the month end at the prices then"),
                      id="footnote")
         yield KeyFooter()
 
@@ -69,16 +76,18 @@ class AccountScreen(TableScreen):
         exp, tz = provider.currency_exponent, provider.timezone
         text = Text()
         text.append_text(plain(line.id, 30))
-        text.append(f" {line.kind} ")
+        text.append(" ")
         text.append_text(plain(line.product, 30))
-        text.append(f": {when(line.start, tz)} to {when(line.end, tz)}, {line.hours} h"
+        text.append(f" {when_short(line.start, tz)} to {when_short(line.end, tz)}, {line.hours} h"
                     f" at {rate(self.products.get(line.product), line, exp)}"
-                    f" = {amount(line.amount, exp)} {provider.currency}\n")
+                    f" = {amount(line.amount, exp)} {provider.currency} {line.state}")
+        if line.estimate != line.amount:
+            text.append(f", estimate {amount(line.estimate, exp)}")
+        text.append("\n")
         text.append(rule(line, tz), style="bold")
         return text
 
     def _title(self) -> Text:
-        exp, cur = self.report.provider.currency_exponent, self.report.provider.currency
         account = next((ln for ln in self.lines if ln.kind == "account"), None)
         first = account or (self.lines[0] if self.lines else None)
         text = Text()
@@ -89,8 +98,8 @@ class AccountScreen(TableScreen):
         if first is not None:
             text.append("  customer ")
             text.append_text(plain(first.customer, 30))
-        text.append(f"\n{self.report.period.key}: billed {amount(_total(self.lines, 'amount'), exp)} {cur}"
-                    f" · estimate {amount(_total(self.lines, 'estimate'), exp)} {cur}"
+        totals = line_totals(self.lines, Decimal(0))
+        text.append(f"\n{money_line(self.report, totals)}"
                     f" · {len(self.lines)} line{'s' if len(self.lines) != 1 else ''}")
         if any(ln.amount is None and ln.state != "exempt" for ln in self.lines):
             text.append(" · some lines are unpriced", style="bold")
@@ -108,20 +117,22 @@ class CustomerScreen(TableScreen):
         self.customer = customer
         self.products = products
         self.lines = [ln for ln in report.lines if ln.customer == customer]
+        self.use = next((c for c in report.customers if c.customer == customer), None)
 
     def period_key(self) -> str | None:
         return self.report.period.key
 
     def compose(self) -> ComposeResult:
-        exp, cur = self.report.provider.currency_exponent, self.report.provider.currency
         title = Text("customer ")
         title.append_text(plain(self.customer) if self.customer is not None else Text("(none)"))
         title.stylize("bold")
-        title.append(f"  {self.report.period.key}: billed {amount(_total(self.lines, 'amount'), exp)} {cur}"
-                     f" · estimate {amount(_total(self.lines, 'estimate'), exp)} {cur}")
+        if self.use is not None:  # the engine's sums for this customer (billing.md 10)
+            title.append(f"\n{money_line(self.report, self.use)} · {self.use.accounts} accounts billed "
+                         f"or pending · {self.use.lines} lines")
         yield DashboardHeader(id="header")
         yield Static(title, id="summary")
-        yield VirtualTable(line_columns(exp, kind="account"), empty="no lines", id="customer-lines")
+        yield VirtualTable(line_columns(self.report.provider.currency_exponent, kind="account"),
+                           empty="no lines", id="customer-lines")
         yield KeyFooter()
 
     def on_mount(self) -> None:

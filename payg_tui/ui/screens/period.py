@@ -18,15 +18,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
 from payg_tui.errors import UserError
-from payg_tui.ui.display import amount, coverage, plain, signed, when
+from payg_tui.ui.display import (
+    STATUS_WORDS,
+    amount,
+    billed_label,
+    coverage,
+    estimate_note,
+    plain,
+    signed,
+    when,
+)
 from payg_tui.ui.messages import LoadFailed, ReportLoaded
 from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.columns import (
+    LineRounding,
     customer_columns,
+    day_chart,
     day_columns,
     line_columns,
     not_billed_columns,
@@ -52,8 +63,8 @@ TABS: tuple[tuple[str, str], ...] = (
     ("quality", "Quality"),
 )
 LOADING_DELAY = 0.1  # seconds without a report before the tabs show a loading indicator
-ROUNDING_NOTE = ("Each day is rounded on its own, so the days can add up to a few cents more or less "
-                 "than the period's billed total.")
+ROUNDING_NOTE = ("Each day is rounded on its own; the last row, line rounding, is the period's billed "
+                 "total less the days' sum, so running ends at the billed total.")
 
 
 class PeriodScreen(TableScreen):
@@ -81,6 +92,7 @@ class PeriodScreen(TableScreen):
     def compose(self) -> ComposeResult:
         yield DashboardHeader(id="header")
         yield Static(Text(f"{self.key} · loading…"), id="summary")
+        yield Static("", id="estimate-note", markup=False)
         with TabbedContent(id="tabs", initial=TABS[0][0]):
             for pane_id, label in TABS:
                 with TabPane(label, id=pane_id):
@@ -148,14 +160,17 @@ class PeriodScreen(TableScreen):
         exp = report.provider.currency_exponent if report else 2
         tz = report.provider.timezone if report else "UTC"
         if pane_id == "accounts":
-            return [VirtualTable(line_columns(exp, kind="account"), empty="no account lines",
-                                 id="accounts-table")]
+            return [Vertical(Static("", id="accounts-note", classes="count-note", markup=False),
+                             VirtualTable(line_columns(exp, kind="account"), empty="no account lines",
+                                          id="accounts-table"))]
         if pane_id == "addons":
-            return [VirtualTable(line_columns(exp, kind="addon"), empty="no add-on lines", id="addons-table")]
+            return [Vertical(Static("", id="addons-note", classes="count-note", markup=False),
+                             VirtualTable(line_columns(exp, kind="addon"), empty="no add-on lines",
+                                          id="addons-table"))]
         if pane_id == "packs":
             return [VirtualTable(product_columns(exp), empty="nothing billed", id="packs-table")]
         if pane_id == "days":
-            return [Vertical(Sparkline([], id="days-spark"),
+            return [Vertical(Static("", id="days-chart", markup=False),
                              Static(ROUNDING_NOTE, id="days-note", markup=False),
                              VirtualTable(day_columns(exp, Decimal(0)), empty="no days yet",
                                           id="days-table"))]
@@ -179,15 +194,18 @@ class PeriodScreen(TableScreen):
     def _fill(self, report: PeriodReport) -> None:
         """The summary and tab labels, and every tab built so far."""
         self.query_one("#summary", Static).update(self._summary(report))
+        self.query_one("#estimate-note", Static).update(estimate_note(report))
         accounts = [ln for ln in report.lines if ln.kind == "account"]
         addons = [ln for ln in report.lines if ln.kind == "addon"]
         not_billed = [ln for ln in report.lines if ln.state != "billed"]
         self._rows = {"accounts": accounts, "addons": addons, "not-billed": not_billed}
         for pane_id in self._built:
             self._fill_pane(pane_id, report)
+        # Tab titles count what the period list counts (billing.md 8): distinct
+        # accounts / add-ons billed or pending; the note above the rows counts lines.
         pane_labels = {
-            "accounts": f"Accounts {len({ln.id for ln in accounts})}",
-            "addons": f"Add-ons {len({ln.id for ln in addons})}",
+            "accounts": f"Accounts {report.totals.accounts}",
+            "addons": f"Add-ons {report.totals.addons}",
             "not-billed": f"Not billed {len(not_billed)}",
             "quality": "Quality" + (" !" if report.missing or report.warnings or report.totals.incomplete
                                   else ""),
@@ -203,15 +221,16 @@ class PeriodScreen(TableScreen):
             kind = "account" if pane_id == "accounts" else "addon"
             self._table(pane_id).set_columns(line_columns(exp, kind=kind))
             self._table(pane_id).set_rows(self._rows[pane_id])
+            self.query_one(f"#{pane_id}-note", Static).update(self._count_note(report, pane_id))
         elif pane_id == "packs":
             self._table("packs").set_columns(product_columns(exp))
             self._table("packs").set_rows(report.products)
         elif pane_id == "days":
-            largest = max((d.billed for d in report.days), default=0)
-            self._table("days").set_columns(day_columns(exp, largest))  # type: ignore[arg-type]
-            self._table("days").set_rows(report.days)
-            scale = 10 ** exp
-            self.query_one("#days-spark", Sparkline).data = [int(d.billed * scale) for d in report.days]
+            largest = max((d.billed for d in report.days), default=Decimal(0))
+            self._table("days").set_columns(day_columns(exp, largest))
+            rounding = LineRounding(billed=report.totals.day_rounding, running=report.totals.billed)
+            self._table("days").set_rows(report.days, pinned=[rounding] if report.days else [])
+            self.query_one("#days-chart", Static).update(day_chart(report.days, exp))
         elif pane_id == "not-billed":
             not_billed = self._rows["not-billed"]
             self._table("not-billed").set_columns(not_billed_columns(exp, tz))
@@ -239,8 +258,12 @@ class PeriodScreen(TableScreen):
         text = Text()
         text.append(f"{report.period.key} ", style="bold")
         text.append(f"{report.status}", style="italic")
-        text.append(f" · billed so far {amount(t.billed, exp)} · pending {amount(t.pending, exp)} · ")
-        text.append("estimate for the month " if report.status == "open" else "total ")
+        if report.status == "provisional":  # the word alone does not say what may still change
+            text.append(f" ({STATUS_WORDS['provisional'].removeprefix('provisional: ')})")
+        text.append(f" · {billed_label(report.status)} {amount(t.billed, exp)}"
+                    f" · pending {amount(t.pending, exp)} · ")
+        text.append({"open": "estimate for the month ", "provisional": "total if the pending stay "}
+                    .get(report.status, "total "))
         text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
         previous = self.previous_summary()
         if previous is not None:
@@ -255,15 +278,29 @@ class PeriodScreen(TableScreen):
             text.append(" · INCOMPLETE: some lines have no price (see Data quality)", style="bold")
         return text
 
+    def _count_note(self, report: PeriodReport, pane_id: str) -> Text:
+        """What the tab's count is and what its rows are: accounts (distinct) versus lines."""
+        kind, noun = ("account", "accounts") if pane_id == "accounts" else ("addon", "add-ons")
+        rows = self._rows[pane_id]
+        counted = report.totals.accounts if kind == "account" else report.totals.addons
+        free = len({ln.id for ln in rows}) - counted
+        text = Text(f"{counted} {noun} billed or pending")
+        if free:
+            text.append(f" (+{free} free)")
+        text.append(f" · {len(rows)} line{'s' if len(rows) != 1 else ''}: one per "
+                    f"{'pack' if kind == 'account' else 'add-on'} held")
+        return text
+
     def _not_billed_note(self, report: PeriodReport, lines: list[Line]) -> Text:
         exp, cur = report.provider.currency_exponent, report.provider.currency
         pending = [ln for ln in lines if ln.state == "pending"]
         exempt = [ln for ln in lines if ln.state == "exempt"]
         saved = sum((ln.would_cost for ln in exempt if ln.would_cost is not None), start=Decimal(0))
         text = Text()
-        text.append(f"{len(exempt)} free (deleted before 48 h, saved {amount(saved, exp)} {cur}); ")
-        text.append(f"{len(pending)} pending: still under 48 h, free if deleted before their deadline "
-                    f"({report.provider.timezone}).")
+        text.append(f"{len(lines)} lines · at stake: pending ({len(pending)}) = cost to the month end if "
+                    "kept, free if deleted before the deadline; free "
+                    f"({len(exempt)}) = what it would have cost, {amount(saved, exp)} {cur} saved · "
+                    f"times {report.provider.timezone}")
         return text
 
     def _quality(self, report: PeriodReport) -> Text:

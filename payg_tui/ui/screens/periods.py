@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from payg_tui.engine.model import PeriodSummary
-from payg_tui.ui.display import amount, coverage
+from payg_tui.ui.display import amount, billed_label, coverage
 from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.footer import KeyFooter
 from payg_tui.ui.widgets.status import DashboardHeader
@@ -88,10 +88,12 @@ class PeriodsScreen(TableScreen):
         latest = periods[0]
         t = latest.totals
         text = Text()
-        label = "estimate for the month" if latest.status == "open" else "total"
+        label = {"open": "estimate for the month (if nothing changes)",
+                 "provisional": "total if the pending stay"}.get(latest.status, "total")
         text.append(f"{latest.period.key} {latest.status} · {label} ")
         text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
-        text.append(f" · billed so far {amount(t.billed, exp)} · pending {amount(t.pending, exp)}")
+        text.append(f" · {billed_label(latest.status)} {amount(t.billed, exp)}"
+                    f" · pending (not billed yet) {amount(t.pending, exp)}")
         if t.incomplete:
             text.append(" · INCOMPLETE: unpriced lines", style="bold")
         return text

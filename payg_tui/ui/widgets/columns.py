@@ -6,13 +6,15 @@ text goes through `display.plain`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.text import Text
 
 from payg_tui.engine.model import CustomerUse, DayTotal, Line, Product, ProductUse
 from payg_tui.engine.text import printable
-from payg_tui.ui.display import amount, plain, rate, rule, when_short, why_not_billed
+from payg_tui.ui.display import amount, at_stake, plain, rate, rule, when_short, why_not_billed
 from payg_tui.ui.widgets.table import Column
 
 STATE_TONE = {"billed": None, "pending": "vtable--warn", "exempt": "vtable--muted"}
@@ -44,9 +46,6 @@ def line_columns(exp: int, *, kind: str) -> list[Column[Line]]:
 
 
 def not_billed_columns(exp: int, timezone: str) -> list[Column[Line]]:
-    def at_stake(ln: Line) -> Decimal | None:
-        return ln.would_cost if ln.state == "exempt" else ln.amount
-
     return [
         Column("id", lambda ln: plain(ln.id), lambda ln: ln.id, width=10, search=lambda ln: _text(ln.id)),
         Column("name", lambda ln: plain(ln.name), lambda ln: ln.name.casefold(), width=8, flex=True,
@@ -58,7 +57,7 @@ def not_billed_columns(exp: int, timezone: str) -> list[Column[Line]]:
                tone=lambda ln: STATE_TONE[ln.state], drop=3),
         Column("at stake", lambda ln: amount(at_stake(ln), exp), at_stake, width=8, align="right"),
         Column("why", lambda ln: why_not_billed(ln, timezone, exp),
-               lambda ln: ln.lifetime.grace_deadline, width=41,
+               lambda ln: ln.deadline if ln.deadline is not None else -1, width=41,
                search=lambda ln: why_not_billed(ln, timezone, exp)),
     ]
 
@@ -89,17 +88,48 @@ def product_columns(exp: int) -> list[Column[ProductUse]]:
                search=lambda u: _text(u.name)),
         Column("kind", lambda u: "pack" if u.kind == "service_pack" else "add-on", lambda u: u.kind,
                width=6, search=lambda u: u.kind),
-        Column("items", lambda u: str(u.items), lambda u: u.items, width=6, align="right"),
-        Column("hours", lambda u: str(u.hours), lambda u: u.hours, width=8, align="right"),
-        Column("amount", lambda u: amount(u.amount, exp), lambda u: u.amount, width=10, align="right"),
+        Column("items", lambda u: str(u.items), lambda u: u.items, width=5, align="right"),
+        Column("hours", lambda u: str(u.hours), lambda u: u.hours, width=6, align="right", drop=1),
+        # Kept apart: pending money is not billed yet (billing.md 8).
+        Column("billed", lambda u: amount(u.billed, exp) + unpriced(u), lambda u: u.billed, width=9,
+               align="right"),
+        Column("pending", lambda u: amount(u.pending, exp) + unpriced(u), lambda u: u.pending, width=8,
+               align="right"),
     ]
 
 
-def day_columns(exp: int, largest: Decimal) -> list[Column[DayTotal]]:
-    def bar(day: DayTotal) -> Text:
-        # Display only: how many eighths of the column this day fills.
+def unpriced(use: ProductUse) -> str:
+    """A mark on a product whose lines are not all priced (left out of its sums)."""
+    return " *" if use.amount is None else ""
+
+
+@dataclass(frozen=True)
+class LineRounding:
+    """The Days tab's last row (billing.md 9): billed less the sum of the days, and billed itself."""
+
+    billed: Decimal
+    running: Decimal
+    date: str = "line rounding"
+
+
+DayRow = DayTotal | LineRounding
+
+
+def day_chart(days: Sequence[DayTotal], exp: int) -> str:
+    """One character per day, the scale from zero to the largest day (display only)."""
+    largest = max((d.billed for d in days), default=Decimal(0))
+    if largest <= 0:
+        return "per day: nothing billed yet"
+    blocks = " ▁▂▃▄▅▆▇█"
+    bars = "".join(blocks[max(1 if d.billed > 0 else 0, int(d.billed * 8 / largest))] for d in days)
+    return f"per day, 0 to {amount(largest, exp)}: {bars}"
+
+
+def day_columns(exp: int, largest: Decimal) -> list[Column[DayRow]]:
+    def bar(day: DayRow) -> Text:
+        # Display only: how many eighths of the column this day fills, from zero.
         width = 24
-        if largest <= 0:
+        if largest <= 0 or isinstance(day, LineRounding):
             return Text("")
         eighths = int(day.billed * width * 8 / largest)
         full, part = divmod(eighths, 8)
@@ -109,11 +139,17 @@ def day_columns(exp: int, largest: Decimal) -> list[Column[DayTotal]]:
         Column("date", lambda d: d.date, lambda d: d.date, width=10, search=lambda d: d.date),
         Column("billed", lambda d: amount(d.billed, exp), lambda d: d.billed, width=9, align="right"),
         Column("running", lambda d: amount(d.running, exp), lambda d: d.running, width=10, align="right"),
-        Column("accounts", lambda d: str(d.accounts), lambda d: d.accounts, width=8, align="right",
-               drop=2),
-        Column("add-ons", lambda d: str(d.addons), lambda d: d.addons, width=7, align="right", drop=1),
-        Column("cost per day", bar, lambda d: d.billed, width=8, flex=True, tone=lambda d: "vtable--bar"),
+        Column("accounts", lambda d: _count(d, "accounts"), lambda d: getattr(d, "accounts", -1), width=8,
+               align="right", drop=2),
+        Column("add-ons", lambda d: _count(d, "addons"), lambda d: getattr(d, "addons", -1), width=7,
+               align="right", drop=1),
+        Column("billed per day, bar from 0", bar, lambda d: d.billed, width=8, flex=True,
+               tone=lambda d: "vtable--bar"),
     ]
+
+
+def _count(row: DayRow, field: str) -> str:
+    return "" if isinstance(row, LineRounding) else str(getattr(row, field))
 
 
 def customer_columns(exp: int) -> list[Column[CustomerUse]]:

@@ -123,6 +123,7 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         self.columns: list[Column[R]] = list(columns)
         self.empty = empty
         self._rows: list[R] = []
+        self._pinned: list[R] = []  # rows kept last, whatever the sort and filter (a total)
         self._sorted: list[R] = []
         self._view: list[R] = []
         self._haystack: dict[int, str] | None = None
@@ -169,10 +170,11 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         self._cache.clear()
         self.refresh()
 
-    def set_rows(self, rows: Sequence[R]) -> None:
-        """Replace the rows, keeping the sort order and the filter."""
+    def set_rows(self, rows: Sequence[R], pinned: Sequence[R] = ()) -> None:
+        """Replace the rows, keeping the sort order and the filter; `pinned` rows stay last."""
         keep = self.current
         self._rows = list(rows)
+        self._pinned = list(pinned)
         self._haystack = None
         self._cache.clear()
         self._resort()
@@ -209,11 +211,11 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
 
     def _resort(self) -> None:
         if self._sort_column is None:
-            self._sorted = list(self._rows)
+            self._sorted = self._rows + self._pinned
             return
         key = self.columns[self._sort_column].sort_key
         assert key is not None
-        self._sorted = sorted(self._rows, key=_sortable(key), reverse=self._reverse)
+        self._sorted = sorted(self._rows, key=_sortable(key), reverse=self._reverse) + self._pinned
 
     def _haystacks(self) -> dict[int, str]:
         if self._haystack is None:
@@ -227,7 +229,7 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         needle = self._filter.strip().casefold()
         if needle:
             hay = self._haystacks()
-            self._view = [row for row in self._sorted if needle in hay[id(row)]]
+            self._view = [row for row in self._sorted if needle in hay.get(id(row), needle)]
         else:
             self._view = list(self._sorted)
         self._cache.clear()
