@@ -84,7 +84,9 @@ def rule(line: Line, timezone: str) -> str:
         return f"{start}; pending: {hours} h so far, delete before {deadline} to pay nothing"
     if life.pre_existing:
         # Older than the data: billed whatever its observed length (billing.md 3).
-        return f"{start}; billed" if line.starts != "pack change" else f"{start}; billed: pre-existing"
+        if line.starts == "pack change":
+            return f"{start}; billed: there since the first snapshot"
+        return f"{start}; billed"
     verb = "has existed" if life.ongoing else "existed"
     return f"{start}; billed from its first hour: it {verb} {hours} h, 48 h or more"
 

@@ -39,7 +39,9 @@ async def test_enter_opens_the_period_with_its_summary_and_tabs(demo_app: PaygAp
         assert isinstance(screen, PeriodScreen) and screen.key == "2026-10"
         assert screen.report is not None
         text = screen_words(pilot)
-        assert f"billed so far {screen.report.totals.billed}" in text
+        assert screen.report.status == "closed"
+        assert f"closed · billed {screen.report.totals.billed} · pending" in text
+        assert "billed so far" not in text  # only an open month is billed "so far"
         assert "vs 2026-09:" in text
         accounts = screen.query_one("#accounts-table", VirtualTable)
         assert accounts.has_focus
@@ -105,7 +107,7 @@ async def test_enter_on_a_line_drills_down_to_the_account_and_its_rules(demo_app
         kinds = sorted(ln.kind for ln in screen.lines)
         assert kinds == ["account", "addon"]  # its pack and its SSL add-on
         text = screen_text(pilot)
-        assert "pending: 21 h so far; delete before 21 Nov 17:00 to pay nothing" in text
+        assert "created 19 Nov 18:00; pending: 21 h so far, delete before 21 Nov 17:00 to pay nothing" in text
         await pilot.press("escape")
         assert isinstance(demo_app.screen, PeriodScreen)
 
@@ -126,7 +128,11 @@ async def test_account_rules_in_words_for_billed_pre_existing_and_free_lines(dem
         await pilot.press("escape")
         demo_app.push_screen(AccountScreen(report, "acc-7010", {}))
         await pilot.pause()
-        assert "pre-existing: present since the first snapshot, billed" in screen_text(pilot)
+        # Its lifetime starts at the first snapshot (in 2026-09): in 2026-10 its line
+        # starts at the period start, and says so.
+        text = screen_text(pilot)
+        assert "there since the first snapshot, before this period; billed" in text
+        assert "pre-existing" not in text
 
 
 async def test_customers_tab_opens_the_lines_of_one_customer(demo_app: PaygApp) -> None:

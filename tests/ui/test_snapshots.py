@@ -47,3 +47,18 @@ SCREENS = {
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(snap_compare, demo_books: Books, screen: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(make_app(demo_books), terminal_size=size, run_before=SCREENS[screen])
+
+
+# The figures of issue 8 at the size an SSH session often has: what each tab's
+# numbers are called, and the account screen's rule line read whole.
+FIGURE_SCREENS = {
+    "period-customers": steps("enter", tab="customers"),
+    "period-quality": steps("enter", tab="quality"),
+    "period-packs": steps("enter", tab="packs"),
+    "account-pack-change": steps("enter", "slash", *"schoenen", "enter", "enter", "down"),
+}
+
+
+@pytest.mark.parametrize("screen", list(FIGURE_SCREENS))
+def test_figures_80x24(snap_compare, demo_books: Books, screen: str) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(demo_books), terminal_size=(80, 24), run_before=FIGURE_SCREENS[screen])

@@ -80,7 +80,7 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{description}\n")
         text.append("\nWhat the figures mean\n", style="bold")
         for word, meaning in FIGURES:
-            text.append(f"  {word:<16}", style="bold")
+            text.append(f"  {word:<18}", style="bold")
             text.append(f"{meaning}\n")
         text.append("\nescape or ? closes this help")
         with VerticalScroll(id="help-box"):

@@ -88,10 +88,11 @@ class PeriodsScreen(TableScreen):
         latest = periods[0]
         t = latest.totals
         text = Text()
-        label = {"open": "estimate for the month (if nothing changes)",
-                 "provisional": "total if the pending stay"}.get(latest.status, "total")
-        text.append(f"{latest.period.key} {latest.status} · {label} ")
+        label = {"open": "estimate for the month", "provisional": "total if the pending stay"}
+        text.append(f"{latest.period.key} {latest.status} · {label.get(latest.status, 'total')} ")
         text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
+        if latest.status == "open":
+            text.append(" (if nothing changes)")
         text.append(f" · {billed_label(latest.status)} {amount(t.billed, exp)}"
                     f" · pending (not billed yet) {amount(t.pending, exp)}")
         if t.incomplete:
