@@ -220,7 +220,12 @@ async def test_5_not_billed_at_stake_is_the_line_estimate_and_the_deadline_is_th
             assert line["estimate"] != line["amount"]  # it reaches as_of: keeping it costs more
             assert rows[line_id]["at stake"] == line["estimate"]
             assert rows[line_id]["why"] == f"delete before {local(line['deadline'], tz)} to pay nothing"
-        assert "at stake: pending" in static_text(demo_app, "#not-billed-note")
+        not_billed = [ln for ln in doc["lines"] if ln["state"] != "billed"]
+        free = [ln for ln in not_billed if ln["state"] == "exempt"]
+        assert len(rows) == len(not_billed)
+        assert static_text(demo_app, "#not-billed-note").startswith(
+            f"{len(not_billed)} lines · at stake: pending ({len(pending)}) = their cost to the month end "
+            f"if kept; free ({len(free)}) = the cost saved")
 
 
 # -- 6. the estimate explained, with the period's price changes ----------------

@@ -297,9 +297,8 @@ class PeriodScreen(TableScreen):
         exempt = [ln for ln in lines if ln.state == "exempt"]
         saved = sum((ln.would_cost for ln in exempt if ln.would_cost is not None), start=Decimal(0))
         text = Text()
-        text.append(f"{len(lines)} lines · at stake: pending ({len(pending)}) = cost to the month end if "
-                    "kept, free if deleted before the deadline; free "
-                    f"({len(exempt)}) = what it would have cost, {amount(saved, exp)} {cur} saved · "
+        text.append(f"{len(lines)} lines · at stake: pending ({len(pending)}) = their cost to the month end "
+                    f"if kept; free ({len(exempt)}) = the cost saved, {amount(saved, exp)} {cur} in all · "
                     f"times {report.provider.timezone}")
         return text
 
