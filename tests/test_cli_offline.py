@@ -109,12 +109,15 @@ def test_report_section_products_and_customers_in_csv_and_json(capsys):
         ["p144", "service_pack", "1", "200", "40.00"], ["p72", "service_pack", "5", "1080", "108.00"]]
     out = run(capsys, "report", "2026-11", "--format", "csv", "--section", "customers")[1]
     # No customer references in the example: every line is under "no customer".
+    # Accounts as billing.md 8 counts them (billed or pending: B, free, is not
+    # one), so the customers' accounts add up to totals.accounts (5); lines, 7.
     assert list(csv.reader(io.StringIO(out))) == [
         ["customer", "accounts", "lines", "billed", "pending", "estimate", "incomplete"],
-        ["", "6", "7", "145.00", "3.00", "220.00", "false"]]
+        ["", "5", "7", "145.00", "3.00", "220.00", "false"]]
     doc = json.loads(run(capsys, "report", "2026-11", "--format", "json", "--section", "customers")[1])
+    assert doc["customers"][0]["accounts"] == doc["totals"]["accounts"]
     assert doc["schema"] == "payg-customers/1" and doc["customers"] == [
-        {"customer": None, "accounts": 6, "lines": 7, "billed": "145.00", "pending": "3.00",
+        {"customer": None, "accounts": 5, "lines": 7, "billed": "145.00", "pending": "3.00",
          "estimate": "220.00", "incomplete": False}]
     doc = json.loads(run(capsys, "report", "2026-11", "--format", "json", "--section", "lines")[1])
     assert doc == json.loads((EXAMPLES / "worked-example.report-2026-11.json").read_text())

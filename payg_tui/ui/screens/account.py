@@ -127,8 +127,10 @@ class CustomerScreen(TableScreen):
         title.append_text(plain(self.customer) if self.customer is not None else Text("(none)"))
         title.stylize("bold")
         if self.use is not None:  # the engine's sums for this customer (billing.md 10)
-            title.append(f"\n{money_line(self.report, self.use)} · {self.use.accounts} accounts billed "
-                         f"or pending · {self.use.lines} lines")
+            use = self.use
+            title.append(f"\n{money_line(self.report, use)} · {use.accounts} account"
+                         f"{'s' if use.accounts != 1 else ''} billed or pending · {use.lines} line"
+                         f"{'s' if use.lines != 1 else ''}")
         yield DashboardHeader(id="header")
         yield Static(title, id="summary")
         yield VirtualTable(line_columns(self.report.provider.currency_exponent, kind="account"),

@@ -92,7 +92,7 @@ class PeriodsScreen(TableScreen):
         text.append(f"{latest.period.key} {latest.status} · {label.get(latest.status, 'total')} ")
         text.append(f"{amount(t.estimate, exp)} {cur}", style="bold")
         if latest.status == "open":
-            text.append(" (if nothing changes)")
+            text.append(" (if nothing changes; Enter: what it assumes)")
         text.append(f" · {billed_label(latest.status)} {amount(t.billed, exp)}"
                     f" · pending (not billed yet) {amount(t.pending, exp)}")
         if t.incomplete:
