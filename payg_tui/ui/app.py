@@ -32,6 +32,8 @@ from payg_tui.ui.messages import (
     LoadFailed,
     PeriodsLoaded,
     ReportBuilt,
+    ResaleLoaded,
+    ResaleTotalsComputed,
     SyncFailed,
     SyncFinished,
     SyncProgressed,
@@ -42,8 +44,10 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from payg_tui.config import Config
+    from payg_tui.engine.resale import ResaleTotals
     from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.books import ExportFormat
+    from payg_tui.service.statements import Resale
     from payg_tui.service.sync import SyncProgress
     from payg_tui.service.sync_child import SyncRequest
 
@@ -91,6 +95,8 @@ class PaygApp(App[int]):
     syncing: reactive[bool] = reactive(False, init=False)
     loaded: reactive[bool] = reactive(False, init=False)
     alerts: reactive[AlertCheck | None] = reactive(None, init=False)
+    resale: reactive[Resale | None] = reactive(None, init=False)  # None: no (valid) resale.toml
+    resale_totals: reactive[dict[str, ResaleTotals]] = reactive(dict, init=False, always_update=True)
 
     def __init__(self, books: Books, *, config: Config | None = None, config_path: Path | None = None,
                  now: Callable[[], datetime] | None = None, auto_sync: bool = True,
@@ -162,9 +168,11 @@ class PaygApp(App[int]):
         if not self.loaded:
             self.set_timer(PREPARE_SYNC_BAR, self._prepare_sync_bar)
             self.set_timer(FIRST_ALERTS, self.check_alerts)
+            self.load_resale()
         else:
             # After a sync and every minute: a grace deadline passes while the app is open.
             self.check_alerts()
+            self.load_resale_totals()
         self.loaded = True
         if self.exit_when_loaded:
             self.call_after_refresh(self.exit)
@@ -218,6 +226,51 @@ class PaygApp(App[int]):
         critical = found[0].severity == "critical"
         self.notify("\n".join(lines), title=f"{len(found)} alert{'s' if len(found) != 1 else ''}",
                     severity="error" if critical else "warning", timeout=20)
+
+    # -- resale (resale.md): only with a price list ---------------------------------
+
+    @work(thread=True, exclusive=True, group="resale-list")
+    def load_resale(self) -> None:
+        """Read resale.toml once the periods are in; a refused one is told, and the app goes on without."""
+        from payg_tui.service.statements import open_resale
+
+        try:
+            resale = open_resale(self.books, demo=self.books.source == "demo")
+        except UserError as error:
+            self.post_message(ResaleLoaded(None, error.lines))
+            return
+        self.post_message(ResaleLoaded(resale, []))
+
+    @on(ResaleLoaded)
+    def _resale_loaded(self, message: ResaleLoaded) -> None:
+        if message.problems:
+            more = len(message.problems) - 1
+            self.notify(message.problems[0] + (f" (and {more} more: `payg-tui statements` lists them)"
+                                               if more else ""),
+                        title="resale.toml refused: showing costs only", severity="error", timeout=12)
+        self.resale = message.resale
+        self.load_resale_totals()
+
+    @work(thread=True, exclusive=True, group="resale-totals")
+    def load_resale_totals(self) -> None:
+        """Revenue and margin of each period for the list, newest first (each needs its report)."""
+        resale, keys = self.resale, [p.period.key for p in self.periods]
+        if resale is None:
+            return
+        worker = get_current_worker()
+        for key in keys:
+            if worker.is_cancelled:
+                return
+            try:
+                totals = resale.totals(key)
+            except UserError as error:
+                self.post_message(LoadFailed(f"revenue of {key}", error.message))
+                return
+            self.post_message(ResaleTotalsComputed(key, totals))
+
+    @on(ResaleTotalsComputed)
+    def _resale_totals(self, message: ResaleTotalsComputed) -> None:
+        self.resale_totals = {**self.resale_totals, message.key: message.totals}
 
     # -- reports built ahead ----------------------------------------------------
 

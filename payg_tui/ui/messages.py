@@ -11,7 +11,9 @@ from textual.message import Message
 from payg_tui.engine.model import PeriodReport, PeriodSummary, Product, Provider, Slot
 
 if TYPE_CHECKING:
+    from payg_tui.engine.resale import ResaleTotals, Statements
     from payg_tui.service.alerts import AlertCheck
+    from payg_tui.service.statements import Resale
     from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
@@ -71,3 +73,24 @@ class AlertsChecked(Message):
     """The alerts at this minute; None when they cannot be checked (no data yet)."""
 
     result: AlertCheck | None
+
+
+@dataclass
+class ResaleLoaded(Message):
+    """The price list read (None: no resale.toml, or a refused one: `problems` says why)."""
+
+    resale: Resale | None
+    problems: list[str]
+
+
+@dataclass
+class ResaleTotalsComputed(Message):
+    """A period's cost, revenue and margin, for the period list."""
+
+    key: str
+    totals: ResaleTotals
+
+
+@dataclass
+class StatementsLoaded(Message):
+    statements: Statements

@@ -45,11 +45,17 @@ def example_cache(tmp_path: Path) -> Path:
 
 
 async def settle(pilot: Pilot[object]) -> None:
-    """Let workers finish and their messages be handled (no sleeping)."""
+    """Let workers finish and their messages be handled (no sleeping).
+
+    Some results come in a chain (the periods, then the price list, then each
+    period's revenue): go on until a round starts no new worker.
+    """
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(20):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in pilot.app.workers):
+            break
     await pilot.pause()
 
 

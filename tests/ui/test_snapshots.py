@@ -18,7 +18,8 @@ from tests.ui.snapshot_app import make_app
 SIZES = [(80, 24), (120, 36)]
 
 
-def steps(*keys: str, tab: str | None = None) -> Callable[[Pilot[object]], Awaitable[None]]:
+def steps(*keys: str, tab: str | None = None,
+          then: tuple[str, ...] = ()) -> Callable[[Pilot[object]], Awaitable[None]]:
     async def run_before(pilot: Pilot[object]) -> None:
         await settle(pilot)
         for key in keys:
@@ -29,6 +30,9 @@ def steps(*keys: str, tab: str | None = None) -> Callable[[Pilot[object]], Await
         if tab is not None:
             pilot.app.screen.show_tab(tab)  # type: ignore[attr-defined]
             await settle(pilot)
+        for key in then:
+            await pilot.press(key)
+            await settle(pilot)
 
     return run_before
 
@@ -38,6 +42,8 @@ SCREENS = {
     "period-accounts": steps("enter"),
     "period-not-billed": steps("enter", tab="not-billed"),
     "period-days": steps("enter", tab="days"),
+    "period-customers": steps("enter", tab="customers"),  # the demo's price list: margins
+    "statement": steps("enter", tab="customers", then=("enter",)),  # the worst margin's statement
     "account": steps("enter", "slash", *"bakkerij", "enter", "enter"),
     "help": steps("question_mark"),
 }

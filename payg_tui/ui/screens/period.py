@@ -21,6 +21,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
+from payg_tui.engine.resale import Statement, Statements
 from payg_tui.errors import UserError
 from payg_tui.ui.display import (
     STATUS_WORDS,
@@ -32,11 +33,11 @@ from payg_tui.ui.display import (
     signed,
     when,
 )
-from payg_tui.ui.messages import LoadFailed, ReportLoaded
+from payg_tui.ui.messages import LoadFailed, ReportLoaded, StatementsLoaded
 from payg_tui.ui.screens.base import TableScreen
+from payg_tui.ui.screens.customers_pane import customers_widgets, fill_customers
 from payg_tui.ui.widgets.columns import (
     LineRounding,
-    customer_columns,
     day_chart,
     day_columns,
     line_columns,
@@ -81,6 +82,7 @@ class PeriodScreen(TableScreen):
         self.key = key
         self.report: PeriodReport | None = None
         self.products: dict[str, Product] = {}
+        self.statements: Statements | None = None  # with a price list: the Customers tab's rows
         self.load_seconds: float | None = None
         self._built: set[str] = set()  # tabs whose widgets are mounted
         self._rows: dict[str, list[Line]] = {}
@@ -108,6 +110,14 @@ class PeriodScreen(TableScreen):
         # Ask after the first paint: a report still to build keeps a worker thread
         # busy, which would otherwise slow the screen's mounting down (the GIL).
         self.call_after_refresh(self.reload)
+        self.watch(self.payg, "resale", self._resale_changed, init=False)
+
+    def _resale_changed(self) -> None:
+        """The price list arrived (or changed) after the screen opened."""
+        self.statements = None
+        if self.report is not None and "customers" in self._built:
+            self._fill_pane("customers", self.report)
+        self._load_statements(self.key)
 
     def _show_loading(self) -> None:
         if self.report is None:
@@ -136,6 +146,27 @@ class PeriodScreen(TableScreen):
             self.post_message(LoadFailed(f"period {key}", error.message))
             return
         self.post_message(ReportLoaded(report, products, time.perf_counter() - started))
+        self._load_statements(key)
+
+    @work(thread=True, exclusive=True, group="statements")
+    def _load_statements(self, key: str) -> None:
+        """With a price list: the period's statements, for the Customers tab (after the report)."""
+        resale = self.payg.resale
+        if resale is None:
+            return
+        try:
+            statements = resale.statements(key)
+        except UserError as error:
+            self.post_message(LoadFailed(f"revenue of {key}", error.message))
+            return
+        self.post_message(StatementsLoaded(statements))
+
+    @on(StatementsLoaded)
+    def _statements_loaded(self, message: StatementsLoaded) -> None:
+        message.stop()
+        self.statements = message.statements
+        if self.report is not None and "customers" in self._built:
+            self._fill_pane("customers", self.report)
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
@@ -179,7 +210,7 @@ class PeriodScreen(TableScreen):
                              VirtualTable(not_billed_columns(exp, tz), empty="every line is billed",
                                           id="not-billed-table"))]
         if pane_id == "customers":
-            return [VirtualTable(customer_columns(exp), empty="no customers", id="customers-table")]
+            return customers_widgets(exp)
         return [VerticalScroll(Static("", id="quality-text"), id="quality-scroll")]
 
     async def _build(self, pane_id: str) -> None:
@@ -237,8 +268,8 @@ class PeriodScreen(TableScreen):
             self._table("not-billed").set_rows(not_billed)
             self.query_one("#not-billed-note", Static).update(self._not_billed_note(report, not_billed))
         elif pane_id == "customers":
-            self._table("customers").set_columns(customer_columns(exp))
-            self._table("customers").set_rows(report.customers)
+            fill_customers(self.query_one("#customers", TabPane), report, self.statements,
+                           resale=self.payg.resale is not None)
         elif pane_id == "quality":
             self.query_one("#quality-text", Static).update(self._quality(report))
 
@@ -373,6 +404,10 @@ class PeriodScreen(TableScreen):
             from payg_tui.ui.screens.account import AccountScreen
 
             self.app.push_screen(AccountScreen(self.report, row.account_id, self.products))
+        elif isinstance(row, Statement) and self.statements is not None:
+            from payg_tui.ui.screens.statement import StatementScreen
+
+            self.app.push_screen(StatementScreen(self.statements, row, self.report, self.products))
         elif isinstance(row, CustomerUse):
             from payg_tui.ui.screens.account import CustomerScreen
 

@@ -68,13 +68,29 @@ class PeriodsScreen(TableScreen):
 
     def on_mount(self) -> None:
         self.watch(self.payg, "periods", self._show, init=True)
+        self.watch(self.payg, "resale_totals", self._resale_shown, init=False)
+
+    def _columns(self, exponent: int) -> list[Column[PeriodSummary]]:
+        """The list's columns; with a price list, revenue and margin after the estimate."""
+        columns = period_columns(exponent)
+        if self.payg.resale is not None:
+            from payg_tui.ui.widgets.resale_columns import period_resale_columns
+
+            at = next(i for i, c in enumerate(columns) if c.label == "estimate") + 1
+            columns[at:at] = period_resale_columns(exponent, lambda key: self.payg.resale_totals.get(key))
+        return columns
+
+    def _resale_shown(self) -> None:
+        provider = self.payg.status.provider
+        self.query_one("#periods", VirtualTable).set_columns(
+            self._columns(provider.currency_exponent if provider else 2))
 
     def _show(self, periods: tuple[PeriodSummary, ...]) -> None:
         table: VirtualTable[PeriodSummary] = self.query_one("#periods", VirtualTable)
         provider = self.payg.status.provider
         exponent = provider.currency_exponent if provider else 2
-        if exponent != 2:
-            table.set_columns(period_columns(exponent))
+        if exponent != 2 or self.payg.resale is not None:
+            table.set_columns(self._columns(exponent))
         table.set_rows(list(periods))
         self.query_one("#headline", Static).update(self._headline(periods))
 
