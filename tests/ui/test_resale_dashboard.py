@@ -49,7 +49,8 @@ def customers_table(screen: PeriodScreen) -> VirtualTable[object]:
 # -- with the demo's price list ----------------------------------------------------------
 
 
-async def test_period_list_shows_revenue_and_margin_of_each_period(demo_app: PaygApp, demo_books: Books) -> None:
+async def test_period_list_shows_revenue_and_margin_of_each_period(demo_app: PaygApp,
+                                                                   demo_books: Books) -> None:
     expected = Resale(demo_books, price_list_for(demo=True))  # type: ignore[arg-type]
     async with demo_app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: len(demo_app.resale_totals) == len(demo_app.periods) > 0)
