@@ -15,6 +15,7 @@ from payg_tui.engine.resale import Statement
 from payg_tui.service.books import Books
 from payg_tui.service.statements import Resale, price_list_for
 from payg_tui.ui.app import PaygApp
+from payg_tui.ui.screens.account import CustomerScreen
 from payg_tui.ui.screens.period import PeriodScreen
 from payg_tui.ui.screens.statement import StatementScreen
 from payg_tui.ui.widgets.table import VirtualTable
@@ -157,6 +158,10 @@ async def test_without_resale_toml_nothing_changes(example_cache: Path) -> None:
         table = customers_table(screen)
         assert table.visible_labels[-3:] == ["billed", "pending", "estimate"]
         assert not screen.query_one("#customers-note").display
+        table.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CustomerScreen))
+        assert app.screen.customer is None  # type: ignore[attr-defined]
     books.close()
 
 
