@@ -56,7 +56,8 @@ class Statement:
 
     @property
     def accounts(self) -> int:
-        return len({s.line.account_id for s in self.sales})
+        """Distinct accounts with a billed or pending line, as billing.md 8 counts them."""
+        return len({s.line.account_id for s in self.sales if s.charged})
 
     @property
     def margin_percent(self) -> Decimal | None:

@@ -100,8 +100,9 @@ class PaygApp(App[int]):
 
     def __init__(self, books: Books, *, config: Config | None = None, config_path: Path | None = None,
                  now: Callable[[], datetime] | None = None, auto_sync: bool = True,
-                 export_dir: Path | None = None, exit_when_loaded: bool = False) -> None:
+                 export_dir: Path | None = None, exit_when_loaded: bool = False, resale: bool = True) -> None:
         super().__init__()
+        self.show_resale = resale  # False: costs only, even with a price list (tests of the cost figures)
         self.exit_when_loaded = exit_when_loaded  # benchmarks: quit once the period list is painted
         self.books = books
         self.config = config
@@ -234,6 +235,8 @@ class PaygApp(App[int]):
         """Read resale.toml once the periods are in; a refused one is told, and the app goes on without."""
         from payg_tui.service.statements import open_resale
 
+        if not self.show_resale:
+            return
         try:
             resale = open_resale(self.books, demo=self.books.source == "demo")
         except UserError as error:

@@ -36,6 +36,12 @@ def demo_app(demo_books: Books, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def costs_only_app(demo_books: Books, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The demo without its sell price list: the Customers tab and screen as without resale.toml."""
+    return make_app(demo_books, export_dir=tmp_path, resale=False)
+
+
+@pytest.fixture
 def example_cache(tmp_path: Path) -> Path:
     from payg_tui.service.importing import import_dump
 

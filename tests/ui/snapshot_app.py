@@ -16,9 +16,11 @@ FIXED_NOW = datetime(2026, 11, 20, 13, 30, tzinfo=UTC)
 THEME = "textual-dark"
 
 
-def make_app(books: Books | None = None, export_dir: Path | None = None) -> PaygApp:
+def make_app(books: Books | None = None, export_dir: Path | None = None, *, resale: bool = True) -> PaygApp:
+    """The pinned demo; `resale=False` leaves its price list out (the cost figures alone)."""
     books = books or Books.open_demo(now=FIXED_NOW)
-    app = PaygApp(books, now=lambda: FIXED_NOW, auto_sync=False, export_dir=export_dir or Path("/tmp"))
+    app = PaygApp(books, now=lambda: FIXED_NOW, auto_sync=False, export_dir=export_dir or Path("/tmp"),
+                  resale=resale)
     app.theme = THEME
     app.animation_level = "none"
     return app

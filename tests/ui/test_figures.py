@@ -105,15 +105,16 @@ async def test_1_account_screen_keeps_billed_pending_and_estimate_apart(demo_app
                 f"· {len(lines)} lines") in shown
 
 
-async def test_1_customer_c103_shows_its_pending_money_as_pending(demo_app: PaygApp, engine: Any) -> None:
+async def test_1_customer_c103_shows_its_pending_money_as_pending(costs_only_app: PaygApp,
+                                                                  engine: Any) -> None:
     customer = next(c for c in engine(OPEN, "customers")["customers"] if c["customer"] == "C-103")
     assert customer["billed"] == "0.00" and customer["pending"] != "0.00"
-    async with demo_app.run_test(size=(80, 24)) as pilot:
-        await open_period(pilot, demo_app, OPEN, tab="customers")
+    async with costs_only_app.run_test(size=(80, 24)) as pilot:
+        await open_period(pilot, costs_only_app, OPEN, tab="customers")
         await pilot.press("slash", *"C-103", "enter", "enter")
         await settle(pilot)
-        assert isinstance(demo_app.screen, CustomerScreen)
-        shown = static_text(demo_app, "#summary")
+        assert isinstance(costs_only_app.screen, CustomerScreen)
+        shown = static_text(costs_only_app, "#summary")
         assert (f"billed so far {customer['billed']} EUR · pending {customer['pending']} · "
                 f"estimate {customer['estimate']}") in shown
         assert customer["accounts"] == 1 and customer["lines"] == 2
@@ -151,10 +152,10 @@ async def test_2_period_list_tab_titles_and_notes_count_accounts_and_lines_as_th
         assert f"· {len(addon_lines)} lines: one per add-on held" in static_text(demo_app, "#addons-note")
 
 
-async def test_2_customers_tab_counts_add_up_to_the_totals(demo_app: PaygApp, engine: Any) -> None:
+async def test_2_customers_tab_counts_add_up_to_the_totals(costs_only_app: PaygApp, engine: Any) -> None:
     doc = engine(OPEN, "customers")
-    async with demo_app.run_test(size=(80, 24)) as pilot:
-        screen = await open_period(pilot, demo_app, OPEN, tab="customers")
+    async with costs_only_app.run_test(size=(80, 24)) as pilot:
+        screen = await open_period(pilot, costs_only_app, OPEN, tab="customers")
         rows = cells(screen.query_one("#customers-table", VirtualTable))
         expected = [(c["customer"] or "(none)", str(c["accounts"]), c["billed"], c["pending"], c["estimate"])
                     for c in doc["customers"]]
