@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from payg_tui.errors import NetworkError
+from payg_tui.providers.retry import RetryPolicy
 from payg_tui.providers.webhook import post_alerts
 from tests.builders import World, h
 
@@ -72,6 +74,26 @@ def down_url() -> str:
 
 
 BODY = {"schema": "payg-alerts/1", "now": NOW, "alerts": [], "text": "x"}
+QUICK = RetryPolicy(tries=3, base_delay=0.01, max_delay=0.05, total=10.0)
+
+
+def test_429_then_success_waits_the_retry_after_and_delivers(hook):
+    hook.answers = [(429, {"Retry-After": "2"}, b"slow down")]
+    waits: list[float] = []
+    post_alerts(hook.url, BODY, retry=QUICK, sleep=waits.append)
+    assert len(hook.received) == 2 and hook.received[1][2] == BODY
+    assert len(waits) == 1 and waits[0] >= 2.0
+
+
+def test_a_5xx_is_retried_then_reported_with_the_tries(hook):
+    hook.answers = [(503, {}, b"down for maintenance")] * 5
+    waits: list[float] = []
+    with pytest.raises(NetworkError) as caught:
+        post_alerts(hook.url, BODY, retry=QUICK, sleep=waits.append)
+    assert len(hook.received) == 3 and len(waits) == 2
+    message = caught.value.message
+    assert "503 Service Unavailable: down for maintenance" in message and "3 tries" in message
+    assert "very-secret-key" not in message
 
 
 def test_the_body_is_posted_as_json(hook):
@@ -83,7 +105,7 @@ def test_the_body_is_posted_as_json(hook):
 
 def test_a_server_that_is_down_is_a_network_error_without_the_secret():
     with pytest.raises(NetworkError) as caught:
-        post_alerts(down_url(), BODY, connect_timeout=1)
+        post_alerts(down_url(), BODY, connect_timeout=1, retry=QUICK)
     message = caught.value.message
     assert "could not be reached" in message and "127.0.0.1" in message
     assert "very-secret-key" not in message and "T0001" not in message
@@ -92,7 +114,7 @@ def test_a_server_that_is_down_is_a_network_error_without_the_secret():
 def test_a_client_error_is_not_retried_and_says_the_status(hook):
     hook.answers = [(404, {}, f"no such hook {SECRET_PATH}".encode())]
     with pytest.raises(NetworkError) as caught:
-        post_alerts(hook.url, BODY)
+        post_alerts(hook.url, BODY, retry=QUICK)
     assert len(hook.received) == 1
     assert "404" in caught.value.message and "very-secret-key" not in caught.value.message
 
@@ -100,7 +122,7 @@ def test_a_client_error_is_not_retried_and_says_the_status(hook):
 def test_a_redirect_is_not_followed(hook):
     hook.answers = [(302, {"Location": "http://127.0.0.1:1/elsewhere"}, b"")]
     with pytest.raises(NetworkError, match="302"):
-        post_alerts(hook.url, BODY)
+        post_alerts(hook.url, BODY, retry=QUICK)
     assert len(hook.received) == 1
 
 
@@ -113,8 +135,22 @@ def test_plain_http_is_refused_off_loopback():
 def test_a_huge_answer_is_not_read_whole(hook):
     hook.answers = [(500, {}, b"x" * 5_000_000)] * 10
     with pytest.raises(NetworkError) as caught:
-        post_alerts(hook.url, BODY)
+        post_alerts(hook.url, BODY, retry=QUICK)
     assert len(caught.value.message) < 400
+
+
+def test_a_server_that_never_finishes_its_answer_is_cut_off_at_the_deadline():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}{SECRET_PATH}"
+        started = time.monotonic()
+        with pytest.raises(NetworkError) as caught:
+            # Accepted by the kernel, never answered: only the deadline ends each try.
+            post_alerts(url, BODY, read_timeout=30, request_timeout=0.5,
+                        retry=RetryPolicy(tries=2, base_delay=0.01, max_delay=0.01, total=10))
+        assert time.monotonic() - started < 5
+    assert "2 tries" in caught.value.message
 
 
 # -- through the command, in a real process ---------------------------------------
