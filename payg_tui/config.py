@@ -63,6 +63,10 @@ DEFAULT_WARN_AT = 80  # per cent of the budget
 DEFAULT_STALE_AFTER = 3  # hours
 DEFAULT_WITHIN = 12  # hours
 MAX_HOURS = 24 * 31  # a month: longer windows mean nothing for a monthly bill
+# The largest dump `import` reads (see service/importing.py: an import needs
+# several times the file's size in memory).
+DEFAULT_IMPORT_MAX_FILE_MB = 1024
+_MAX_IMPORT_MB = 1 << 20
 
 # key -> (Config attribute, environment variable that overrides it, secret?)
 _KEYS: dict[str, tuple[str, str | None, bool]] = {
@@ -80,6 +84,7 @@ _KEYS: dict[str, tuple[str, str | None, bool]] = {
     "alerts.stale_after": ("alerts_stale_after", None, False),
     "alerts.within": ("alerts_within", None, False),
     "alerts.webhook": ("alerts_webhook", "PAYG_ALERTS_WEBHOOK", True),
+    "import.max_file_mb": ("import_max_file_mb", None, False),
 }
 KNOWN_KEYS: tuple[str, ...] = tuple(_KEYS)
 SECRET_KEYS: frozenset[str] = frozenset(k for k, (_, _, secret) in _KEYS.items() if secret)
@@ -103,6 +108,7 @@ class Config:
     alerts_stale_after: int = DEFAULT_STALE_AFTER
     alerts_within: int = DEFAULT_WITHIN
     alerts_webhook: str | None = field(default=None, repr=False)  # its path is a secret
+    import_max_file_mb: int = DEFAULT_IMPORT_MAX_FILE_MB
     overridden: frozenset[str] = frozenset()  # keys whose value came from the environment
     path: Path | None = None  # the file it was read from
 
@@ -263,13 +269,12 @@ def _timeout(value: Any, key: str) -> float:
     return seconds
 
 
-def _page_mb(value: Any, key: str) -> int:
+def _megabytes(value: Any, key: str, most: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 64.0 from a TOML file written by hand
     text = "" if isinstance(value, bool) else str(value).strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= _MAX_PAGE_MB:
-        raise UsageError(f"{key} must be a whole number of MB from 1 to {_MAX_PAGE_MB}, "
-                         f"got {value!r:.60}")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= most:
+        raise UsageError(f"{key} must be a whole number of MB from 1 to {most}, got {value!r:.60}")
     return int(text)
 
 
@@ -289,7 +294,9 @@ def validate(key: str, value: Any) -> Any:
     if key == "alerts.budget":
         return _budget(value, key)
     if key == "api.max_page_mb":
-        return _page_mb(value, key)
+        return _megabytes(value, key, _MAX_PAGE_MB)
+    if key == "import.max_file_mb":
+        return _megabytes(value, key, _MAX_IMPORT_MB)
     if not isinstance(value, str):
         raise UsageError(f"{key} must be a string")
     if key in ("api.url", "combell.url"):

@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
 
     with open_books(args.demo) as books:
         summaries = books.periods()
+        warning = books.future_warning()
+        if warning is not None:
+            print(f"payg-tui: warning: {warning}", file=sys.stderr)
         provider = books.provider
         assert provider is not None
         as_of = books.as_of()

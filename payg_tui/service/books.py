@@ -8,6 +8,7 @@ keeps the SQLite connection to one thread at a time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -21,6 +22,7 @@ from payg_tui import locations
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
 from payg_tui.service import formats
+from payg_tui.service.intake import Clock, future_warning, utc_now
 from payg_tui.store.cache import Store
 
 Source = Literal["cache", "live", "demo"]
@@ -37,12 +39,18 @@ class Books:
         self._lock = threading.RLock()
         self._reports: dict[tuple[int, str], PeriodReport] = {}  # oldest first
         self._building: dict[str, threading.Lock] = {}  # one build per period at a time
+        self.clock: Clock = utc_now  # judges whether stored hours are in the future
 
     # -- opening ------------------------------------------------------------
 
     @classmethod
     def open_cache(cls, path: Path | None = None, *, create: bool = False) -> Books:
-        return cls(Store.open(path or locations.cache_path(), create=create), "cache")
+        """The user's cache; read-only when this user may not write it (reading still works)."""
+        return cls(Store.open(path or locations.cache_path(), create=create, write=False), "cache")
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
 
     @classmethod
     def open_demo(cls, now: datetime | None = None) -> Books:
@@ -112,6 +120,12 @@ class Books:
         seconds = ((now or datetime.now(UTC)) - updated).total_seconds()
         return f"last updated {formats.age_text(max(0.0, seconds))} ago"
 
+    def future_warning(self, now: datetime | None = None) -> str | None:
+        """A warning when the cache holds hours dated after now (a clock set ahead)."""
+        with self._lock:
+            observed = self.store.observed()
+        return future_warning(observed, now or self.clock())
+
     def periods(self) -> list[PeriodSummary]:
         """Every period of the cache, newest first.
 
@@ -128,7 +142,9 @@ class Books:
         from payg_tui.engine.billing import list_periods  # not at import: a warm cache never needs it
 
         computed = _billing(lambda: list_periods(ledger))
-        with self._lock, contextlib.suppress(CacheError):  # a read-only cache still answers
+        if self.store.read_only:
+            return computed
+        with self._lock, contextlib.suppress(CacheError):  # a cache we cannot write still answers
             if self.store.data_version() == version:
                 self.store.save_summaries(computed, version)
         return computed
@@ -160,6 +176,9 @@ class Books:
             window = _billing(lambda: report_window(provider.timezone, key))
             ledger = self.store.load_ledger(window=window)
         report = _billing(lambda: build_report(ledger, key))
+        warning = future_warning(ledger.observed, self.clock())
+        if warning is not None:
+            report = dataclasses.replace(report, warnings=[*report.warnings, warning])
         with self._lock:
             self._reports[(version, key)] = report
             while len(self._reports) > REPORTS_KEPT:

@@ -26,9 +26,11 @@ from typing import Any, Literal, Protocol
 from payg_tui.engine.clock import local_midnight
 from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, Snapshot, slot_iso, slot_of
 from payg_tui.engine.periods import period_of, periods_between
-from payg_tui.errors import CacheError, UsageError
+from payg_tui.errors import DataContractError, UsageError
 from payg_tui.gcpause import paused_gc
 from payg_tui.providers.hosting_api import ApiClient, RetryNotice, SnapshotPage
+from payg_tui.service.intake import refuse_future
+from payg_tui.store.cache import ProviderChanged, describe_provider
 
 Stage = Literal["provider", "products", "snapshots", "done"]
 
@@ -39,7 +41,8 @@ class SyncStore(Protocol):
     def latest_slot(self) -> Slot | None: ...
 
     def add_snapshots(self, snapshots: Iterable[Snapshot], *, provider: Provider | None = None,
-                      products: dict[str, Product] | None = None) -> object: ...
+                      products: dict[str, Product] | None = None, updated: datetime | None = None,
+                      synced: datetime | None = None) -> object: ...
 
     def mark_updated(self, moment: datetime) -> None: ...
 
@@ -246,7 +249,8 @@ def run_sync(
     (exit 3), `DataContractError` (exit 4) or the store's `CacheError`
     (exit 5); whole pages stored before that are kept.
     """
-    now_slot = slot_of(now or datetime.now(UTC))
+    moment = now or datetime.now(UTC)
+    now_slot = slot_of(moment)
     tally = _Tally(started=time.monotonic(), start=0, total=0, newest=None)
     outer_on_retry = client.on_retry
 
@@ -281,11 +285,11 @@ def run_sync(
             try:
                 for page in pages:
                     if page.snapshots:
+                        refuse_future(page.snapshots, moment)
                         first = tally.added == 0  # the catalogue rides with the first page
                         with paused_gc():  # as for decoding: many objects, no cycles
-                            store.add_snapshots(page.snapshots,
-                                                provider=provider if first else None,
-                                                products=products if first else None)
+                            _store(store, page.snapshots, provider if first else None,
+                                   products if first else None, updated=datetime.now(UTC))
                         tally.count(page.snapshots, tz)
                     tally.pages += 1
                     del page  # not held while the next one is awaited
@@ -297,14 +301,13 @@ def run_sync(
                 close = getattr(pages, "close", None)
                 if close is not None:
                     close()
-                if tally.added:  # also when stopped or failed: the stored pages are new data
-                    with contextlib.suppress(CacheError):  # never hide the error being raised
-                        store.mark_updated(datetime.now(UTC))  # the cache's age
         if tally.added == 0:
-            store.add_snapshots([], provider=provider, products=products)
+            # Nothing new: the catalogue and the sync's time in one write.
+            _store(store, [], provider, products, synced=None if stopped else datetime.now(UTC))
+        elif not stopped:
+            store.mark_synced(datetime.now(UTC))  # reached the present
         if not stopped:
             tally.done = tally.total
-            store.mark_synced(datetime.now(UTC))  # reached the present, new hours or not
         tell("done")
         return SyncSummary(
             start=start,
@@ -320,6 +323,19 @@ def run_sync(
         )
     finally:
         client.on_retry = outer_on_retry
+
+
+def _store(store: SyncStore, snapshots: list[Snapshot], provider: Provider | None,
+           products: dict[str, Product] | None, *, updated: datetime | None = None,
+           synced: datetime | None = None) -> None:
+    """One page (or the catalogue alone) with the cache's age or last sync, in one transaction."""
+    try:
+        store.add_snapshots(snapshots, provider=provider, products=products, updated=updated, synced=synced)
+    except ProviderChanged as error:
+        raise DataContractError(
+            f"the API is of {describe_provider(error.new)}, but the cache holds "
+            f"{describe_provider(error.stored)}: nothing was stored (for another provider, set "
+            "PAYG_TUI_CACHE_DIR to another folder, or move this cache away)") from None
 
 
 _DONE = object()

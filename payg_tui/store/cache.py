@@ -9,7 +9,9 @@ file that is not ours, is damaged or comes from a newer payg-tui raises
 from __future__ import annotations
 
 import bisect
+import os
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -64,15 +66,31 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        self.read_only = False  # opened with `mode=ro`: this user may not write the file
 
     # -- opening ------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Store:
+    def open(cls, path: Path, *, create: bool = True, write: bool = True) -> Store:
+        """Open (and with `create`, make) the cache at `path`.
+
+        `write=False` is for the readers (`periods`, `report`, the dashboard):
+        a cache this user cannot write is then opened read-only instead of
+        refused. With `write=True` (sync, import) it is refused at once.
+        """
         path = Path(path)
         _refuse_foreign_file(path)
         if not path.exists() and not create:
             raise CacheError(f"no cache at {path}: run `payg-tui sync` or `payg-tui import FILE` first")
+        read_only = path.exists() and not _writable(path)
+        if read_only and write:
+            raise CacheError(f"cannot write the cache {path}: it is read-only for this user; check the "
+                             "permissions of the file and its folder, or set PAYG_TUI_CACHE_DIR")
+        if read_only:
+            try:
+                return cls._open_read_only(path)
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+                raise _cache_error(path, error, "open") from None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
@@ -80,10 +98,36 @@ class Store:
             raise CacheError(f"cannot open the cache {path}: {error.strerror or error}") from None
         except sqlite3.Error as error:
             raise _cache_error(path, error, "open") from None
+        return cls._prepared(path, db, read_only=False)
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        """A cache this user may only read: `mode=ro`, or `immutable=1` when SQLite
+        cannot open the WAL's shared-memory file (a read-only folder, after a
+        clean close left no -shm beside the file). Immutable takes no locks:
+        right for a file nobody can write from here; what its owner writes
+        meanwhile shows at the next start."""
+        db = _connect_uri(path, "mode=ro")
+        try:
+            db.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.OperationalError as error:
+            if (getattr(error, "sqlite_errorcode", 0) & 0xFF) not in (sqlite3.SQLITE_READONLY,
+                                                                       sqlite3.SQLITE_CANTOPEN):
+                raise
+            db.close()
+            db = _connect_uri(path, "mode=ro&immutable=1")
+        except BaseException:
+            db.close()
+            raise
+        return cls._prepared(path, db, read_only=True)
+
+    @classmethod
+    def _prepared(cls, path: Path, db: sqlite3.Connection, *, read_only: bool) -> Store:
         store = cls(path, db)
+        store.read_only = read_only
         try:
             store._prepare()
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
             db.close()
             raise _cache_error(path, error, "open") from None
         except CacheError:
@@ -92,6 +136,20 @@ class Store:
         return store
 
     def _prepare(self) -> None:
+        self._check_ours()
+        if self.read_only:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                raise CacheError(f"the cache {self.path} is read-only for this user and holds no data "
+                                 "it can read yet (an empty or older cache); open it once with write access")
+            return
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self._migrate()
+
+    def _check_ours(self) -> None:
+        """Refuse a file that is not a payg-tui cache, is newer than us, or is damaged."""
         db = self._db
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -104,15 +162,23 @@ class Store:
                              f"(schema {version}, this one knows {SCHEMA_VERSION}): upgrade payg-tui")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise CacheError(f"the cache {self.path} is damaged; move it away and sync again")
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        for number in range(version, SCHEMA_VERSION):
-            with self._transaction():
+
+    def _migrate(self) -> None:
+        """Create or upgrade the schema under the write lock.
+
+        Several payg-tui started at once on a new cache (four imports from a
+        script) all see an empty file; the version is read again once the
+        lock is held, so the first creates the tables and the others find
+        them made, instead of failing on "table meta already exists".
+        """
+        with self._transaction() as db:
+            self._check_ours()
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[number]):
                     db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number + 1}")
-                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def close(self) -> None:
         self._db.close()
@@ -151,16 +217,24 @@ class Store:
     # -- writing ------------------------------------------------------------
 
     def add_snapshots(self, snapshots: Iterable[Snapshot], *, provider: Provider | None = None,
-                      products: dict[str, Product] | None = None) -> IngestResult:
-        """Store snapshots (and the provider and products with them) in one transaction.
+                      products: dict[str, Product] | None = None, updated: datetime | None = None,
+                      synced: datetime | None = None, replace: bool = False) -> IngestResult:
+        """Store snapshots, with the provider and products, in one transaction.
 
+        `updated` and `synced` mark the cache's age and last sync (as
+        `mark_updated` and `mark_synced` do) in that same transaction.
         A snapshot for an hour already stored replaces it; storing the same
-        data twice changes nothing.
+        data twice changes nothing. A `provider` other than the stored one
+        raises `ProviderChanged` (nothing is written) unless `replace`, which
+        first empties the cache, in the same transaction.
         """
         batch = _one_per_hour(snapshots)
         try:
             with self._transaction() as db:
+                if replace:
+                    _empty(db)
                 if provider is not None:
+                    _check_same_provider(db, provider)
                     _save_provider(db, provider)
                 if products is not None:
                     _save_products(db, products)
@@ -168,11 +242,28 @@ class Store:
                 # valid for one data version only.
                 db.execute("INSERT INTO meta (key, value) VALUES ('data_version', '1') "
                            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
-                return _ingest(db, batch)
+                result = _ingest(db, batch)
+                # With the data, not after it: a failure in between would leave
+                # data the cache's age and last sync say nothing about.
+                for key, moment in ((_UPDATED_AT, updated), (_LAST_SYNC, synced)):
+                    if moment is not None:
+                        _set_meta(db, key, moment.isoformat(timespec="seconds"))
+                return result
         except sqlite3.DatabaseError as error:
             raise _cache_error(self.path, error, "write") from None
         except UnicodeEncodeError:  # an id holding a lone surrogate: valid JSON, not text
             raise DataContractError(f"{_not_text(batch)}; nothing was stored") from None
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the whole cache (WAL included) at `target`."""
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as error:
+            raise _cache_error(target, error, "write") from None
 
     def data_version(self) -> int:
         """A number that changes with every write of data (not of meta)."""
@@ -207,8 +298,7 @@ class Store:
     def _set_meta(self, key: str, value: str) -> None:
         try:
             with self._transaction() as db:
-                db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+                _set_meta(db, key, value)
         except sqlite3.DatabaseError as error:
             raise _cache_error(self.path, error, "write") from None
 
@@ -275,7 +365,7 @@ class Store:
         """All rows at once: a damaged page can fail at any row, not only the first."""
         try:
             return self._db.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as error:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
             raise _cache_error(self.path, error, "read") from None
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
@@ -283,8 +373,11 @@ class Store:
         return rows[0] if rows else None
 
 
-def _cache_error(path: Path, error: sqlite3.Error, doing: str) -> CacheError:
+def _cache_error(path: Path, error: sqlite3.Error | UnicodeDecodeError, doing: str) -> CacheError:
     """One line for an SQLite failure, saying what the user can do about it."""
+    if isinstance(error, UnicodeDecodeError):  # text in the file (its schema, a name) that is not UTF-8
+        return CacheError(f"the cache {path} is damaged (text that is not UTF-8 at byte {error.start}); "
+                          "move it away and sync again")
     code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
     if code in _BUSY or "locked" in str(error):
         return CacheError(f"the cache {path} is busy: another payg-tui (a sync or an import) is using it; "
@@ -325,6 +418,16 @@ def _not_text(batch: list[Snapshot]) -> str:
     return "an identifier is not valid text (a lone surrogate)"
 
 
+def _writable(path: Path) -> bool:
+    """Whether this user may write the cache: the file, and its folder (for the WAL files)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _connect_uri(path: Path, query: str) -> sqlite3.Connection:
+    uri = f"file:{urllib.parse.quote(str(path.absolute()))}?{query}"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
+
+
 def _refuse_foreign_file(path: Path) -> None:
     try:
         if not path.exists() or path.stat().st_size == 0:
@@ -361,6 +464,46 @@ def _snapshot_bounds(observed: list[tuple[Slot, Slot]], lo: Slot, hi: Slot) -> t
     if j < len(observed):
         hi = max(hi, observed[j][0])
     return lo, hi
+
+
+def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+class ProviderChanged(DataContractError):
+    """Data of another provider than the one the cache holds (`import --replace` to switch)."""
+
+    def __init__(self, stored: Provider, new: Provider) -> None:
+        self.stored = stored
+        self.new = new
+        super().__init__(f"this data is of {describe_provider(new)}, the cache holds "
+                         f"{describe_provider(stored)}; nothing was stored")
+
+
+def describe_provider(provider: Provider) -> str:
+    """`'Example Hosting' (EUR, Europe/Brussels)`, the name cut short: it is the provider's text."""
+    name = provider.name if len(provider.name) <= 60 else provider.name[:60] + "…"
+    return f"{name!r} ({provider.currency}, {provider.timezone})"
+
+
+def _check_same_provider(db: sqlite3.Connection, provider: Provider) -> None:
+    """Refuse data of another provider: stored with the old one's, it would relabel
+    every cached hour with the new name, currency and time zone."""
+    row = db.execute("SELECT name, currency, currency_exponent, timezone FROM provider").fetchone()
+    if row is not None and Provider(*row) != provider:
+        raise ProviderChanged(Provider(*row), provider)
+
+
+# Every table of data; `meta` keeps only its data_version, so that anything
+# derived from the old data (the period summaries) is seen to be stale.
+_DATA_TABLES = ("runs", "items", "labels", "hours", "prices", "products", "provider")
+
+
+def _empty(db: sqlite3.Connection) -> None:
+    for table in _DATA_TABLES:
+        db.execute(f"DELETE FROM {table}")
+    db.execute("DELETE FROM meta WHERE key != 'data_version'")
 
 
 def _save_provider(db: sqlite3.Connection, provider: Provider) -> None:
