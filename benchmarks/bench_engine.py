@@ -122,6 +122,13 @@ def bench_import(runs: int) -> tuple[float, float, int]:
             dump_path.stat().st_size)
 
 
+def import_peak(dump_path: Path, exe: list[str]) -> float:
+    """Peak RSS (MB) of `payg-tui import FILE` in a fresh process, into a new cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PAYG_TUI_CACHE_DIR": tmp, "PAYG_TUI_CONFIG_DIR": tmp}
+        return timed([*exe, "import", str(dump_path)], env)[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -136,6 +143,10 @@ def main() -> None:
         rows.append((f"import 1,000-account month ({size // 2**20} MB)", f"{imp:.2f} s",
                      f"json.load alone {load:.2f} s: ratio {imp / load:.2f} (target <= 2.0); "
                      f"json.load without GC {strict:.2f} s: ratio {imp / strict:.2f}"))
+        peak = import_peak(DATA / "import-1000.json", exe)
+        rows.append((f"import peak memory ({size / 2**20:.0f} MB file)", f"{peak:.0f} MB",
+                     f"{peak / (size / 2**20):.1f} MB per MB of file (a fresh process, interpreter "
+                     "included)"))
     if args.only in (None, "report"):
         month = DATA / "month-5000"
         build_cache(month / "cache.sqlite3", 5000, MONTH_START, MONTH_END)

@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.demo and args.command not in DEMO_READY:
             raise UsageError(f"--demo does not apply to `{args.command}`: demo mode never reads or "
                              "writes your config, prices or provider")
+        _warn_if_secrets_exposed(args)
         if args.command is None:
             from payg_tui.ui.app import run_dashboard
 
@@ -95,6 +96,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# Commands that read the config file (and so its secrets); `config set` and
+# `config unset` rewrite it readable by its owner only, and say so instead.
+_READS_CONFIG = {None, "sync", "config", "collect", "alerts", "prices", "import"}
+
+
+def _warn_if_secrets_exposed(args: argparse.Namespace) -> None:
+    if args.demo or args.command not in _READS_CONFIG:
+        return
+    from payg_tui.config import exposure
+
+    warning = exposure()
+    if warning is None:
+        return
+    if args.command == "config" and getattr(args, "action", None) in ("set", "unset"):
+        print(f"payg-tui: note: {warning.split(' holds ')[0]} was readable by other users; "
+              "it is rewritten readable by you only", file=sys.stderr)
+        return
+    print(f"payg-tui: warning: {_one_line(warning)}", file=sys.stderr)
 
 
 def entry() -> None:  # pragma: no cover - console script shim

@@ -41,6 +41,7 @@ import contextlib
 import ipaddress
 import math
 import os
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -395,6 +396,31 @@ def save_config(config: Config, path: Path | None = None) -> Path:
             del doc[section]
     _write_private(path, doc)
     return path
+
+
+def exposure(path: Path | None = None) -> str | None:
+    """A warning when the config file holds a secret that other users can read.
+
+    As ssh does for a private key: the file is created 0600, but a copy, an
+    editor or a restore may have widened it. Any `config set` rewrites it 0600.
+    """
+    path = path or locations.config_path()
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if not stat.S_ISREG(mode) or not mode & 0o077:
+        return None
+    try:
+        doc = _read_document(path)
+    except UsageError:
+        return None  # the command that reads it says what is wrong
+    held = [key for key in sorted(SECRET_KEYS)
+            if isinstance(doc.get(key.split(".")[0]), dict) and key.split(".")[1] in doc[key.split(".")[0]]]
+    if not held:
+        return None
+    return (f"{path} holds {', '.join(held)} and other users can read it (mode {stat.S_IMODE(mode):04o}): "
+            f"run `chmod 600 {path}`, or any `payg-tui config set`, which rewrites it readable by you only")
 
 
 def _write_private(path: Path, doc: dict[str, Any]) -> None:

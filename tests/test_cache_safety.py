@@ -505,3 +505,38 @@ def test_a_read_only_store_refuses_to_open_for_writing(tmp_path):
     finally:
         (cache_dir / "cache.sqlite3").chmod(0o644)
     assert done.stdout.strip() == CacheError.__name__
+
+
+# -- 11. secrets in the config file --------------------------------------------------------------
+
+
+def test_a_config_holding_a_token_that_others_can_read_gets_one_warning_fixed_by_config_set(cache_dir):
+    config_file = cache_dir.parent / "config" / "config.toml"
+    done = subprocess.run([sys.executable, "-m", "payg_tui.cli", "config", "set", "api.token"],
+                          input="tok-from-stdin-0123456789\n", capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PAYG_TUI_CONFIG_DIR": str(config_file.parent)})
+    assert done.returncode == 0, done.stderr
+    assert "tok-from-stdin-0123456789" not in done.stdout + done.stderr  # shown masked
+    assert "tok-from-stdin-0123456789" in config_file.read_text()
+    assert oct(config_file.stat().st_mode & 0o777) == oct(0o600)
+    config_file.chmod(0o644)  # a copy or a restore widened it
+
+    done = cli("config", "show", cache_dir=cache_dir)
+    assert done.returncode == 0
+    warning = one_error_line(done.stderr)
+    assert warning.startswith("payg-tui: warning: ") and "holds api.token" in warning
+    assert "mode 0644" in warning and "tok-from-stdin" not in warning
+
+    done = cli("config", "set", "api.read_timeout", "20", cache_dir=cache_dir)
+    assert done.returncode == 0 and "rewritten readable by you only" in done.stderr
+    assert oct(config_file.stat().st_mode & 0o777) == oct(0o600)
+    assert cli("config", "show", cache_dir=cache_dir).stderr == ""
+
+
+def test_config_set_of_a_secret_without_a_value_reads_it_and_a_plain_key_needs_one(cache_dir):
+    done = cli("config", "set", "api.url", cache_dir=cache_dir)
+    assert done.returncode == 2 and "give a value for api.url" in one_error_line(done.stderr)
+    done = cli("config", "set", "api.tokn", cache_dir=cache_dir)
+    assert done.returncode == 2 and "unknown config key" in one_error_line(done.stderr)
+    done = cli("config", "set", "api.token", cache_dir=cache_dir)  # stdin empty: nothing to save
+    assert done.returncode == 2 and "api.token is empty" in one_error_line(done.stderr)

@@ -13,9 +13,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions.add_parser("show", help="print the settings in force (secrets masked)")
     setter = actions.add_parser("set", help="store one setting in the config file")
     setter.add_argument("key", metavar="KEY", help="e.g. api.url, api.token, api.read_timeout")
-    setter.add_argument("value", metavar="VALUE",
-                        help="the value; '-' reads it from stdin (keeps a token out of "
-                             "the shell history)")
+    setter.add_argument("value", metavar="VALUE", nargs="?",
+                        help="the value; for a secret (api.token), leave it out to be asked for it "
+                             "(or to read it from stdin), so it stays out of the shell history and "
+                             "`ps`; '-' reads any value from stdin")
     unsetter = actions.add_parser("unset", help="remove one setting from the config file")
     unsetter.add_argument("key", metavar="KEY")
     actions.add_parser("path", help="print where the config file lives")
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{key:<{width}}  {shown}  ({source})")
         return 0
     if action == "set":
-        value = sys.stdin.readline().rstrip("\r\n") if args.value == "-" else args.value
+        value = _value(args.key, args.value)
         config.set_value(args.key, value)
         shown = config.shown(args.key, config.validate(args.key, value))
         print(f"{args.key} = {shown}  (saved to {locations.config_path()})")
@@ -48,3 +49,21 @@ def run(args: argparse.Namespace) -> int:
     config.unset_value(args.key)
     print(f"{args.key} removed from {locations.config_path()}")
     return 0
+
+
+def _value(key: str, given: str | None) -> str:
+    """The value to set: as given, or read from stdin (`-`, or a secret left out)."""
+    from payg_tui import config
+    from payg_tui.errors import UsageError
+
+    if given is not None and given != "-":
+        return given
+    if given is None and key not in config.SECRET_KEYS:
+        if key not in config.KNOWN_KEYS:
+            config.validate(key, "")  # says which keys there are
+        raise UsageError(f"give a value for {key}: `payg-tui config set {key} VALUE`")
+    if given is None and sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{key} (not shown): ")
+    return sys.stdin.readline().rstrip("\r\n")

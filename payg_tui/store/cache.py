@@ -151,9 +151,11 @@ class Store:
     def _check_ours(self) -> None:
         """Refuse a file that is not a payg-tui cache, is newer than us, or is damaged."""
         db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        # One statement, so one snapshot: another payg-tui may be creating the
+        # schema meanwhile, and its tables must not be seen without its mark.
+        app_id, version, tables = db.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), "
+            "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)").fetchone()
         if app_id != APPLICATION_ID and (app_id != 0 or tables):
             raise CacheError(f"{self.path} is not a payg-tui cache (an SQLite file of another program); "
                              "it was left untouched: set PAYG_TUI_CACHE_DIR to use another folder")
