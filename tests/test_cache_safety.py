@@ -540,3 +540,34 @@ def test_config_set_of_a_secret_without_a_value_reads_it_and_a_plain_key_needs_o
     assert done.returncode == 2 and "unknown config key" in one_error_line(done.stderr)
     done = cli("config", "set", "api.token", cache_dir=cache_dir)  # stdin empty: nothing to save
     assert done.returncode == 2 and "api.token is empty" in one_error_line(done.stderr)
+
+
+# -- 14. one sync at a time ---------------------------------------------------------------------
+
+LOCK_HOLDER = """
+import sys
+from pathlib import Path
+from payg_tui.service.sync import sync_lock
+with sync_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_a_second_sync_says_who_holds_the_cache_and_a_killed_one_frees_it(cache_dir, seeded):
+    from payg_tui.store.synclock import holder
+
+    cache = cache_dir / "cache.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(cache)], cwd=ROOT, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    found = holder(cache)
+    assert found is not None and found.pid == proc.pid
+    done = cli("sync", "--api-url", "http://127.0.0.1:9", "--token", "tok-0123456789", cache_dir=cache_dir)
+    assert done.returncode == 5, done.stderr
+    line = one_error_line(done.stderr)
+    assert f"another sync is running on the cache {cache} (pid {proc.pid} on " in line
+    proc.kill()  # kill -9: the kernel drops the lock
+    proc.wait(timeout=10)
+    assert holder(cache) is None
+    unchanged(cache_dir, seeded)

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui.errors import UsageError
     from payg_tui.providers.hosting_api import ApiClient
     from payg_tui.providers.retry import RetryPolicy
-    from payg_tui.service.sync import check_order, parse_when, run_sync
+    from payg_tui.service.sync import check_order, parse_when, run_sync, sync_lock
     from payg_tui.store.cache import Store
 
     since = parse_when(args.since, "--since") if args.since else None
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         JsonProgress(sys.stdout) if args.progress == "json"
         else ProgressDisplay(sys.stderr, verbose=args.verbose))
     retry = RetryPolicy(tries=2, total=10.0) if args.quick else None
-    with Store.open(args.cache_file or locations.cache_path()) as store, ApiClient(
+    cache = args.cache_file or locations.cache_path()
+    with Store.open(cache) as store, sync_lock(cache), ApiClient(
         url, token, connect_timeout=args.connect_timeout or config.connect_timeout,
         read_timeout=args.read_timeout or config.read_timeout, retry=retry,
         request_timeout=args.request_timeout or config.request_timeout,

@@ -40,6 +40,7 @@ class Books:
         self._reports: dict[tuple[int, str], PeriodReport] = {}  # oldest first
         self._building: dict[str, threading.Lock] = {}  # one build per period at a time
         self.clock: Clock = utc_now  # judges whether stored hours are in the future
+        self._outside: int | None = None  # the cache's outside-write count last seen
 
     # -- opening ------------------------------------------------------------
 
@@ -119,6 +120,17 @@ class Books:
             return None
         seconds = ((now or datetime.now(UTC)) - updated).total_seconds()
         return f"last updated {formats.age_text(max(0.0, seconds))} ago"
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another process (a sync, an import) wrote the cache since the last call.
+
+        Cheap enough to ask every second: one pragma, no read of the data.
+        """
+        with self._lock:
+            seen = self.store.outside_writes()
+        changed = self._outside is not None and seen != self._outside
+        self._outside = seen
+        return changed
 
     def future_warning(self, now: datetime | None = None) -> str | None:
         """A warning when the cache holds hours dated after now (a clock set ahead)."""

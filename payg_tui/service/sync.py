@@ -31,6 +31,7 @@ from payg_tui.gcpause import paused_gc
 from payg_tui.providers.hosting_api import ApiClient, RetryNotice, SnapshotPage
 from payg_tui.service.intake import refuse_future
 from payg_tui.store.cache import ProviderChanged, describe_provider
+from payg_tui.store.synclock import sync_lock as sync_lock  # one sync at a time per cache
 
 Stage = Literal["provider", "products", "snapshots", "done"]
 

@@ -58,6 +58,14 @@ def request_from(config: Config, cache: Path, *, quick: bool = False) -> SyncReq
                        config.read_timeout, config.request_timeout, config.max_page_mb, quick)
 
 
+def running_elsewhere(cache: Path) -> str | None:
+    """Who runs a sync on `cache` now (`pid 123 on host since ...`), or None."""
+    from payg_tui.store.synclock import holder
+
+    found = holder(cache)
+    return None if found is None else str(found)
+
+
 def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
         should_stop: Callable[[], bool]) -> SyncSummary:
     """Bring the cache at `request.cache` up to date; raises `UserError`s.

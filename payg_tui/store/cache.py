@@ -267,6 +267,12 @@ class Store:
         except sqlite3.Error as error:
             raise _cache_error(target, error, "write") from None
 
+    def outside_writes(self) -> int:
+        """SQLite's `PRAGMA data_version`: it changes whenever another connection (another
+        process: a sync, an import) commits to the file, never for this one's writes."""
+        row = self._one("PRAGMA data_version")
+        return int(row[0]) if row is not None else 0
+
     def data_version(self) -> int:
         """A number that changes with every write of data (not of meta)."""
         value = self._get_meta(_DATA_VERSION)

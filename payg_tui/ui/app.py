@@ -28,6 +28,7 @@ from payg_tui.errors import NetworkError, UserError
 from payg_tui.service.books import Books
 from payg_tui.ui.messages import (
     AlertsChecked,
+    CacheChanged,
     ExportFinished,
     LoadFailed,
     PeriodsLoaded,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from payg_tui.service.sync_child import SyncRequest
 
 PROGRESS_EVERY = 0.1  # seconds between progress messages from the sync thread
+WATCH_EVERY = 1.0  # seconds between looks for another process's writes to the cache
 PREPARE_SYNC_BAR = 1.0  # seconds after the period list is shown
 FIRST_ALERTS = 0.5  # seconds after the period list is shown: start-up paints first
 ALERTS_SHOWN = 8  # in the palette's "show the alerts" notification
@@ -137,6 +139,34 @@ class PaygApp(App[int]):
         if self.auto_sync and self.online == "cache":
             self.start_sync(quick=True)
         self.set_interval(60, self._refresh_age)
+        if self.books.source == "cache":
+            self.set_interval(WATCH_EVERY, self._watch_cache)
+
+    def _watch_cache(self) -> None:
+        self._check_cache()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _check_cache(self) -> None:
+        """Ask (off the UI thread) whether another process wrote the cache."""
+        try:
+            changed = self.books.changed_elsewhere()
+        except UserError:
+            return  # the next load says what is wrong
+        if changed:
+            self.post_message(CacheChanged())
+
+    @on(CacheChanged)
+    def _cache_changed(self, _message: CacheChanged) -> None:
+        if not self.syncing:  # our own sync reloads when it ends
+            self._reload_data()
+
+    def _reload_data(self) -> None:
+        self.load_periods()
+        from payg_tui.ui.screens.period import PeriodScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, PeriodScreen):
+                screen.reload()
 
     def on_unmount(self) -> None:
         # Whatever made the app quit (q, ctrl+q, an error), a sync still running is
@@ -318,6 +348,12 @@ class PaygApp(App[int]):
         from payg_tui.config import load_config
         from payg_tui.service import sync_child
 
+        elsewhere = sync_child.running_elsewhere(self.books.cache_path)
+        if elsewhere is not None:  # its pages show here as they are stored (data_version)
+            if not quick:
+                self.notify(f"another sync is running on this cache ({elsewhere}); its data shows "
+                            "here as it arrives", title="sync", severity="warning")
+            return
         try:
             config = self.config or load_config(self.config_path)
             request = sync_child.request_from(config, self.books.cache_path, quick=quick)
@@ -369,12 +405,7 @@ class PaygApp(App[int]):
 
             self.notify(sync_child.describe(message.summary))
         if message.summary.hours_added:
-            self.load_periods()
-            from payg_tui.ui.screens.period import PeriodScreen
-
-            for screen in self.screen_stack:
-                if isinstance(screen, PeriodScreen):
-                    screen.reload()
+            self._reload_data()
 
     @on(SyncFailed)
     def _sync_failed(self, message: SyncFailed) -> None:

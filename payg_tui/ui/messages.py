@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
+class CacheChanged(Message):
+    """Another process (a sync, an import) wrote the cache: what is shown is stale."""
+
+
 @dataclass
 class PeriodsLoaded(Message):
     periods: list[PeriodSummary]
