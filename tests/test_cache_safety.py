@@ -7,6 +7,7 @@ stderr, and the cache's bytes and rows compared before and after.
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import os
 import resource
@@ -571,3 +572,29 @@ def test_a_second_sync_says_who_holds_the_cache_and_a_killed_one_frees_it(cache_
     proc.wait(timeout=10)
     assert holder(cache) is None
     unchanged(cache_dir, seeded)
+
+
+# -- 12. CSV is terminal-safe too ----------------------------------------------------------------
+
+
+def test_csv_cells_carry_no_control_characters(tmp_path, cache_dir):
+    names = {"A": "evil\x1b[2J\x07name", "B": "two\nlines\rhere", "C": "\u202eoverride", "D": "=\x1b]0;x\x07"}
+
+    def change(doc: dict[str, Any]) -> None:
+        for snap in doc["snapshots"]:
+            for acc in snap["accounts"]:
+                if acc["id"] in names:
+                    acc["name"] = names[acc["id"]]
+                    acc["customer"] = "C\x1b[31m"
+    assert cli("import", str(dump_with(tmp_path, change)), cache_dir=cache_dir).returncode == 0
+    for section in ("lines", "customers"):
+        done = cli("report", "2026-11", "--format", "csv", "--section", section, cache_dir=cache_dir)
+        assert done.returncode == 0, done.stderr
+        body = done.stdout
+        assert not [ch for ch in body if (ord(ch) < 32 and ch != "\n") or 0x7F <= ord(ch) < 0xA0
+                    or ch in "\u202e\u2028\u2029"], section
+        assert len(body.splitlines()) == len(list(csv.reader(body.splitlines())))
+    lines = cli("report", "2026-11", "--format", "csv", cache_dir=cache_dir).stdout
+    assert "evil?[2J?name" in lines and "two?lines?here" in lines and "'=?]0;x?" in lines
+    exact = json.loads(cli("report", "2026-11", "--format", "json", cache_dir=cache_dir).stdout)
+    assert {ln["name"] for ln in exact["lines"]} >= {"evil\x1b[2J\x07name", "two\nlines\rhere"}

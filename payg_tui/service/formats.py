@@ -20,7 +20,7 @@ from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
-from payg_tui.engine.text import storable
+from payg_tui.engine.text import printable
 
 SCHEMA = "payg-report/1"
 Section = Literal["lines", "days", "products", "customers"]
@@ -200,22 +200,17 @@ def csv_text(header: tuple[str, ...], rows: Iterable[list[Any]]) -> str:
     """CSV with a header, safe for spreadsheets (report sections, statements)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    # The writer quotes a field holding "\n" (its line terminator) but not one
-    # holding a lone "\r", which spreadsheets read as a line break: such rare
-    # rows (a hostile name) are written fully quoted.
-    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    for row in rows:
-        cells = [_csv_safe(value) for value in row]
-        if any(type(c) is str and "\r" in c for c in cells):
-            quoted.writerow(cells)
-        else:
-            writer.writerow(cells)
+    writer.writerows([_csv_safe(value) for value in row] for row in rows)
     return out.getvalue()
 
 
 def _csv_safe(value: Any) -> Any:
-    """Keep spreadsheets from running a name as a formula (CSV injection).
+    """Keep spreadsheets from running a name as a formula (CSV injection), and
+    terminals from obeying it: CSV is read by people too (`report --format csv`
+    on a terminal, `| less`), so control and format characters (ESC, BEL, CR,
+    a newline, the bidi override) are shown as `?`, as on screen and in tables
+    (`engine.text.printable`). JSON keeps the exact strings.
 
     `null` is an empty cell; booleans are written as in JSON.
     """
@@ -225,8 +220,8 @@ def _csv_safe(value: Any) -> Any:
         return "true" if value else "false"
     if not isinstance(value, str):
         return value
-    value = storable(value)  # a lone surrogate becomes U+FFFD (engine/text.py)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    value = printable(value)  # a lone surrogate becomes U+FFFD (engine/text.py)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def periods_object(summaries: list[PeriodSummary], currency: str, exponent: int,
