@@ -274,6 +274,67 @@ def test_a_file_size_limit_hit_during_import_leaves_the_cache_exactly_as_before(
         assert store.latest_slot() == slot_of(LAST) + 48 and store.updated_at()
 
 
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A 256 KB file system (tmpfs), or where mounting is not allowed, a 256 KB file-size
+    limit on the child: either way the import's writes hit a wall the seed fits under."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+                             capture_output=True).returncode == 0
+    yield mount_point, "the disk is full" if mounted else "disk I/O error"
+    if mounted:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_during_import_is_exit_5_and_the_cache_as_before(tmp_path, small_disk):
+    cache_dir, message = small_disk
+    assert cli("import", str(DUMP), cache_dir=cache_dir).returncode == 0
+    seeded = ((cache_dir / "cache.sqlite3").read_bytes(), tables(cache_dir / "cache.sqlite3"))
+
+    def change(doc: dict[str, Any]) -> None:  # some 500 KB to store
+        last = doc["snapshots"][-1]
+        for hour in range(1, 49):
+            extra = copy.deepcopy(last)
+            extra["taken_at"] = slot_iso(slot_of(LAST) + hour)
+            extra["accounts"] += [{"id": f"n-{hour}-{i}", "name": "x" * 200, "customer": None,
+                                   "pack": "p72", "addons": []} for i in range(200)]
+            doc["snapshots"].append(extra)
+    done = cli("import", str(dump_with(tmp_path, change)), cache_dir=cache_dir,
+               preexec=None if message == "the disk is full" else _file_size_limit(256 * 1024))
+    assert done.returncode == 5, done.stderr
+    assert message in one_error_line(done.stderr)
+    unchanged(cache_dir, seeded)
+
+
+TORN_WRITER = """
+import os, sys
+from pathlib import Path
+from payg_tui.service.importing import read_dump
+from payg_tui.store.cache import Store
+dump = read_dump(Path(sys.argv[2]))
+store = Store.open(Path(sys.argv[1]))
+store._db.execute("PRAGMA wal_autocheckpoint = 0")  # the commit stays in the WAL
+store.add_snapshots(dump.snapshots, provider=dump.provider, products=dump.products)
+os._exit(0)  # no close, no checkpoint: as after a crash
+"""
+
+
+def test_a_torn_wal_gives_back_the_last_whole_commit(tmp_path, cache_dir, seeded):
+    cache = cache_dir / "cache.sqlite3"
+    more = _more_hours(tmp_path)
+    subprocess.run([sys.executable, "-c", TORN_WRITER, str(cache), str(more)], cwd=ROOT, check=True)
+    wal = cache_dir / "cache.sqlite3-wal"
+    os.truncate(wal, wal.stat().st_size - 3000)  # the commit frame torn off
+    done = cli("periods", "--format", "json", cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    assert {k: v for k, v in tables(cache).items() if k != "meta"} == {
+        k: v for k, v in seeded[1].items() if k != "meta"}
+    assert cli("import", str(more), cache_dir=cache_dir).returncode == 0
+    with Store.open(cache) as store:
+        assert store.latest_slot() == slot_of(LAST) + 48
+
+
 # -- 7. a damaged schema ------------------------------------------------------------------------
 
 
@@ -330,18 +391,23 @@ def test_a_read_only_cache_still_reports_and_refuses_writes(cache_dir, seeded, w
 
 DASHBOARD_ON_READ_ONLY = """
 import asyncio, sys
+from payg_tui.config import Config
 from payg_tui.service.books import Books
 from payg_tui.ui.app import PaygApp
 
 async def main():
     with Books.open_cache() as books:
-        app = PaygApp(books, auto_sync=False)
+        app = PaygApp(books, config=Config(api_url="http://127.0.0.1:9", api_token="tok-0123456789"),
+                      auto_sync=False)
         async with app.run_test() as pilot:
             for _ in range(100):
                 if app.loaded:
                     break
                 await pilot.pause(0.05)
-            print(books.read_only, [p.period.key for p in app.periods])
+            await pilot.press("s")
+            await pilot.pause(0.2)
+            said = any("read-only for you" in note.message for note in app._notifications)
+            print(books.read_only, [p.period.key for p in app.periods], app.syncing, said)
 
 asyncio.run(main())
 """
@@ -360,7 +426,7 @@ def test_the_dashboard_opens_a_read_only_cache(cache_dir, seeded):
         cache_dir.chmod(0o755)
         cache.chmod(0o644)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True ['2026-11', '2026-10']"
+    assert done.stdout.strip() == "True ['2026-11', '2026-10'] False True"
 
 
 # -- 9. the same limits on every path -------------------------------------------------------------
@@ -598,3 +664,21 @@ def test_csv_cells_carry_no_control_characters(tmp_path, cache_dir):
     assert "evil?[2J?name" in lines and "two?lines?here" in lines and "'=?]0;x?" in lines
     exact = json.loads(cli("report", "2026-11", "--format", "json", cache_dir=cache_dir).stdout)
     assert {ln["name"] for ln in exact["lines"]} >= {"evil\x1b[2J\x07name", "two\nlines\rhere"}
+
+
+@pytest.mark.parametrize("kind", ["a FIFO", "a symlink loop", "a link to /dev/zero"])
+@pytest.mark.parametrize("argv", [["periods"], ["import", str(DUMP)]])
+def test_a_cache_that_is_not_a_file_is_exit_5_at_once(cache_dir, kind, argv):
+    cache_dir.mkdir(parents=True)
+    cache = cache_dir / "cache.sqlite3"
+    if kind == "a FIFO":
+        os.mkfifo(cache)
+    elif kind == "a symlink loop":
+        cache.symlink_to(cache)
+    else:
+        cache.symlink_to("/dev/zero")
+    done = cli(*argv, cache_dir=cache_dir, timeout=20)
+    assert done.returncode == 5, done.stderr
+    line = one_error_line(done.stderr)
+    assert f"cannot read the cache {cache}" in line
+    assert "not a regular file" in line or "symbolic links" in line

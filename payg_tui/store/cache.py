@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import os
 import sqlite3
+import stat
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -438,8 +439,19 @@ def _connect_uri(path: Path, query: str) -> sqlite3.Connection:
 
 def _refuse_foreign_file(path: Path) -> None:
     try:
-        if not path.exists() or path.stat().st_size == 0:
-            return
+        info = path.stat()
+    except FileNotFoundError:
+        return  # a new cache (a dangling link makes its target)
+    except OSError as error:  # a symlink loop, a folder we may not enter
+        raise CacheError(f"cannot read the cache {path}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CacheError(f"cannot read the cache {path}: Is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise CacheError(f"cannot read the cache {path}: not a regular file (a pipe, a device or a "
+                         "socket); it was left untouched: set PAYG_TUI_CACHE_DIR to use another folder")
+    if info.st_size == 0:
+        return
+    try:
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))
     except OSError as error:

@@ -348,6 +348,11 @@ class PaygApp(App[int]):
         from payg_tui.config import load_config
         from payg_tui.service import sync_child
 
+        if self.books.read_only:
+            if not quick:
+                self.notify("this cache is read-only for you: the dashboard shows it, a sync cannot "
+                            "write to it", title="sync", severity="warning")
+            return
         elsewhere = sync_child.running_elsewhere(self.books.cache_path)
         if elsewhere is not None:  # its pages show here as they are stored (data_version)
             if not quick:
