@@ -39,8 +39,8 @@ _DECIMAL_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?\Z")
 # customer reference at most 1,000 characters of any kind (it is free text,
 # shown escaped). Anything longer is a broken or hostile payload, and would
 # otherwise make a cache and its warning lines as big as the value.
-_CODE_MAX = 200
-_TEXT_MAX = 1_000
+_CODE_MAX = 200  # also written as a literal in parse_snapshot's hot loop
+_TEXT_MAX = 1_000  # likewise
 _second = operator.itemgetter(1)
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 # Years a timestamp may name: any real bill falls well inside, and the calendar
@@ -219,10 +219,13 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             or type(pack) is not str
             or type(acc_addons) is not list
             or not (customer is None or type(customer) is str)
-            or not 0 < len(acc_id) <= _CODE_MAX
-            or not 0 < len(pack) <= _CODE_MAX
-            or len(name) > _TEXT_MAX
-            or (customer is not None and len(customer) > _TEXT_MAX)
+            or not acc_id
+            or not pack
+            # Literal limits (_CODE_MAX, _TEXT_MAX): a constant is cheaper than a global here.
+            or len(acc_id) > 200
+            or len(pack) > 200
+            or len(name) > 1000
+            or (customer is not None and len(customer) > 1000)
         ):
             _explain_account(acc, where, _account_path(accounts, acc))
         packs[acc_id] = pack
@@ -235,8 +238,8 @@ def parse_snapshot(obj: Any, where: str) -> Snapshot:
             except (KeyError, TypeError):
                 _explain_addon(add, where, _addon_path(accounts, acc, add))
                 raise
-            if (type(add_id) is not str or type(product) is not str
-                    or not 0 < len(add_id) <= _CODE_MAX or not 0 < len(product) <= _CODE_MAX):
+            if (type(add_id) is not str or type(product) is not str or not add_id or not product
+                    or len(add_id) > 200 or len(product) > 200):
                 _explain_addon(add, where, _addon_path(accounts, acc, add))
             addons[add_id] = (acc_id, product)
     if len(packs) != len(accounts) or len(addons) != attached:
