@@ -440,8 +440,8 @@ def _connect_uri(path: Path, query: str) -> sqlite3.Connection:
 def _refuse_foreign_file(path: Path) -> None:
     try:
         info = path.stat()
-    except FileNotFoundError:
-        return  # a new cache (a dangling link makes its target)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a new cache (a dangling link makes its target), or a folder to be made: open says
     except OSError as error:  # a symlink loop, a folder we may not enter
         raise CacheError(f"cannot read the cache {path}: {error.strerror or error}") from None
     if stat.S_ISDIR(info.st_mode):
