@@ -11,6 +11,8 @@ answers an empty last page. The fault applies to the path in `on`
 - endless: a chunked body that never ends (64 KB chunks, as fast as read)
 - endless_close: no length, no chunks: bytes until the connection closes
 - gzip_bomb: a small gzip body that inflates to `size` bytes of JSON space
+- deflate_bomb: the same, zlib-wrapped, as `Content-Encoding: deflate`
+- double_gzip: a gzip bomb gzipped again, `Content-Encoding: gzip, gzip`
 - cycle: empty pages whose `next_cursor` goes a -> b -> a -> ...
 - empty_pages: empty pages with a fresh cursor each time (c1, c2, ...); with
   `pages`, the page after that many ends the listing (an honest server's gap)
@@ -33,6 +35,7 @@ import gzip
 import json
 import socket
 import threading
+import zlib
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,6 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 DUMP = Path(__file__).parent / "data" / "worked-example.json"
 
 FAULTS = ("trickle", "trickle_headers", "silent", "endless", "endless_close", "gzip_bomb",
+          "deflate_bomb", "double_gzip",
           "cycle", "empty_pages", "close_mid_body", "stall_mid_body", "endless_error",
           "bad_gzip", "length_short", "length_huge", "huge_header", "reset")
 
@@ -69,6 +73,19 @@ def bomb(size: int) -> bytes:
         left -= len(block)
     compressor.close()
     return bytes(body)
+
+
+@cache
+def deflate_bomb(size: int) -> bytes:
+    """The same as `bomb`, zlib-wrapped (what `Content-Encoding: deflate` means)."""
+    deflater = zlib.compressobj(9)
+    parts = [deflater.compress(b'{"snapshots": [')]
+    block, left = b" " * (1 << 20), size - 15
+    while left > 0:
+        parts.append(deflater.compress(block[: min(left, len(block))]))
+        left -= len(block)
+    parts.append(deflater.flush())
+    return b"".join(parts)
 
 
 class _Sink:
@@ -222,6 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _gzip_bomb(self, query: dict[str, list[str]]) -> None:
         self._answer(bomb(self.hostile.size), {"Content-Encoding": "gzip"})
+
+    def _deflate_bomb(self, query: dict[str, list[str]]) -> None:
+        self._answer(deflate_bomb(self.hostile.size), {"Content-Encoding": "deflate"})
+
+    def _double_gzip(self, query: dict[str, list[str]]) -> None:
+        self._answer(gzip.compress(bomb(self.hostile.size)), {"Content-Encoding": "gzip, gzip"})
 
     def _cycle(self, query: dict[str, list[str]]) -> None:
         cursor = query.get("cursor", [""])[0]

@@ -76,7 +76,8 @@ def test_a_slow_but_steady_answer_within_the_deadline_is_read(hostile: HostileSe
 
 
 @pytest.mark.parametrize("hostile", ["endless", "endless_close", "length_huge",
-                                     ("gzip_bomb", {"size": 64 * MB})], indirect=True)
+                                     ("gzip_bomb", {"size": 64 * MB}),
+                                     ("deflate_bomb", {"size": 64 * MB})], indirect=True)
 def test_an_answer_that_never_ends_or_inflates_stops_at_the_cap(hostile: HostileServer) -> None:
     tracemalloc.start()
     try:
@@ -98,6 +99,14 @@ def test_a_broken_answer_is_retried_then_one_network_error(hostile: HostileServe
         list(api.snapshot_pages(T0))
     assert "gave up after 3 tries" in caught.value.message
     assert len(faulty(hostile)) == 3
+
+
+@pytest.mark.parametrize("hostile", [("double_gzip", {"size": 64 * MB})], indirect=True)
+def test_an_encoding_not_asked_for_is_a_contract_error(hostile: HostileServer) -> None:
+    """`gzip, gzip` would inflate twice: 64 GB from one 64 KB read of a double bomb."""
+    with client(hostile) as api, pytest.raises(DataContractError) as caught:
+        list(api.snapshot_pages(T0))
+    assert "encoding that was not asked for (Content-Encoding 'gzip, gzip')" in caught.value.message
 
 
 @pytest.mark.parametrize("hostile", ["length_short"], indirect=True)
@@ -185,6 +194,8 @@ SYNC_FAULTS = {
     "endless": (4, "more than 1 MB for /v1/snapshots (api.max_page_mb)"),
     "endless_close": (4, "more than 1 MB for /v1/snapshots (api.max_page_mb)"),
     "gzip_bomb": (4, "more than 1 MB for /v1/snapshots (api.max_page_mb)"),
+    "deflate_bomb": (4, "more than 1 MB for /v1/snapshots (api.max_page_mb)"),
+    "double_gzip": (4, "encoding that was not asked for"),
     "length_huge": (4, "more than 1 MB for /v1/snapshots (api.max_page_mb)"),
     "cycle": (4, "'a' was already given in this sync"),
     "empty_pages": (4, f"empty pages in a row still point on (to 'c{MAX_EMPTY_PAGES + 1}')"),

@@ -41,6 +41,14 @@ class TooSlow(Exception):
         self.seconds = seconds
 
 
+class Unreadable(Exception):
+    """The body is in an encoding that was not asked for, or several stacked."""
+
+    def __init__(self, encoding: str) -> None:
+        super().__init__(f"the answer is in an encoding that was not asked for "
+                         f"(Content-Encoding {encoding[:40]!r})")
+
+
 class TooLarge(Exception):
     """The body (after decompression) is larger than the cap."""
 
@@ -77,8 +85,8 @@ def request(http: httpx.Client, method: str, url: str, bounds: Bounds, *,
             content: bytes | None = None) -> Answer:
     """Send one request and read its answer within `bounds`.
 
-    Raises `TooSlow`, `TooLarge`, or httpx's own errors (connection
-    refused or reset, a body cut short, a broken gzip stream). Of an answer
+    Raises `TooSlow`, `TooLarge`, `Unreadable`, or httpx's own errors
+    (connection refused or reset, a body cut short, a broken gzip stream). Of an answer
     other than 200 only the first `ERROR_BODY_BYTES` are kept.
     """
     deadline = time.monotonic() + bounds.seconds
@@ -95,9 +103,12 @@ def request(http: httpx.Client, method: str, url: str, bounds: Bounds, *,
 
 
 def _read(response: httpx.Response, max_bytes: int, deadline: float, seconds: float) -> bytes:
-    if response.status_code != 200:
-        return _head(response.iter_bytes(), ERROR_BODY_BYTES)
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if response.status_code != 200:
+        try:  # only the start, for the error's message
+            return _head(_decoded(response, encoding), ERROR_BODY_BYTES)
+        except (Unreadable, httpx.DecodingError):
+            return b""  # an error all the same, without its message
     declared = response.headers.get("Content-Length", "")
     if encoding in ("", "identity") and declared.isdigit() and int(declared) > max_bytes:
         raise TooLarge(max_bytes)  # refused before a byte of it is read
@@ -113,34 +124,46 @@ def _read(response: httpx.Response, max_bytes: int, deadline: float, seconds: fl
     return b"".join(chunks)
 
 
-def _decoded(response: httpx.Response, encoding: str) -> Iterator[bytes]:
-    """The body, decompressed a bounded piece at a time.
-
-    gzip (all we ask for) is inflated here, at most `INFLATE_STEP` bytes per
-    step: one 64 KB read of a gzip bomb inflates to 64 MB, which httpx's own
-    decoder would hand over in one piece. Other encodings, and none, are
-    left to httpx (no encoding: the pieces come as they were read).
-    """
-    if encoding in ("gzip", "x-gzip"):
-        yield from _gunzip(response.iter_raw())
-    else:
-        yield from response.iter_bytes()
-
-
 INFLATE_STEP = 1 << 20
 
 
-def _gunzip(raw: Iterable[bytes]) -> Iterator[bytes]:
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+def _decoded(response: httpx.Response, encoding: str) -> Iterator[bytes]:
+    """The body, decompressed at most `INFLATE_STEP` bytes at a time.
+
+    Inflated here, not by httpx: one 64 KB read of a gzip bomb inflates to
+    64 MB, which httpx's decoder hands over in one piece (and with two
+    encodings stacked, `gzip, gzip`, 64 GB). gzip and deflate are what httpx
+    asks for; anything else was not asked for and is `Unreadable`.
+    """
+    if encoding in ("", "identity"):
+        yield from response.iter_bytes()  # no decoder: the pieces as they were read
+    elif encoding in ("gzip", "x-gzip"):
+        yield from _inflate(response.iter_raw(), zlib.MAX_WBITS | 16)
+    elif encoding == "deflate":
+        yield from _inflate(response.iter_raw(), None)
+    else:
+        raise Unreadable(encoding)
+
+
+def _inflate(raw: Iterable[bytes], wbits: int | None) -> Iterator[bytes]:
+    """gzip (`wbits` given) or deflate, zlib-wrapped or raw as its first bytes say."""
+    inflater = None if wbits is None else zlib.decompressobj(wbits)
     try:
         for data in raw:
-            while data and not inflater.eof:
+            if inflater is None and data:
+                inflater = zlib.decompressobj(zlib.MAX_WBITS if _zlib_header(data)
+                                              else -zlib.MAX_WBITS)
+            while data and inflater is not None and not inflater.eof:
                 yield inflater.decompress(data, INFLATE_STEP)
                 data = inflater.unconsumed_tail
     except zlib.error as error:
-        raise httpx.DecodingError(f"broken gzip body: {error}") from None
-    if not inflater.eof:
-        raise httpx.DecodingError("gzip body cut short")
+        raise httpx.DecodingError(f"broken compressed body: {error}") from None
+    if inflater is not None and not inflater.eof:
+        raise httpx.DecodingError("compressed body cut short")
+
+
+def _zlib_header(data: bytes) -> bool:
+    return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
 
 
 def _head(chunks: Iterable[bytes], limit: int) -> bytes:

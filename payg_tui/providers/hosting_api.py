@@ -214,6 +214,8 @@ class ApiClient:
                     f"the API at {self.url} sent more than {bounded.megabytes(error.max_bytes)} "
                     f"for /{path} (api.max_page_mb); refused"
                 ) from None
+            except bounded.Unreadable as error:
+                raise DataContractError(f"the API at {self.url}: /{path}: {error}") from None
             except httpx.TimeoutException as error:
                 problem = f"timed out ({_timeout_kind(error)})"
             except RETRYABLE_ERRORS as error:

@@ -76,8 +76,8 @@ def post_alerts(url: str, body: dict[str, Any], *, connect_timeout: float = DEFA
             try:
                 answer = bounded.request(http, "POST", url, bounds, content=data,
                                          headers={"Content-Type": "application/json"})
-            except bounded.TooLarge:
-                return  # only a 200 is read whole: delivered, with a long answer
+            except (bounded.TooLarge, bounded.Unreadable):
+                return  # only a 200 is read whole: delivered, with a long or odd answer
             except bounded.TooSlow as error:
                 problem = str(error)
             except httpx.TimeoutException:

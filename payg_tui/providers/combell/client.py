@@ -107,7 +107,7 @@ class CombellClient:
             self.pacer.acquire()
             try:
                 response = self._send(path_and_query)
-            except (bounded.TooSlow, bounded.TooLarge) as error:
+            except (bounded.TooSlow, bounded.TooLarge, bounded.Unreadable) as error:
                 self.pacer.release(None)
                 raise self._unbounded(path_and_query, error) from None
             except RETRYABLE_ERRORS as error:
