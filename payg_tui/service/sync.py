@@ -24,7 +24,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from payg_tui.engine.clock import local_midnight
-from payg_tui.engine.model import GRACE_HOURS, Product, Provider, Slot, Snapshot, slot_iso, slot_of
+from payg_tui.engine.model import (
+    GRACE_HOURS,
+    BillingError,
+    Product,
+    Provider,
+    Slot,
+    Snapshot,
+    slot_iso,
+    slot_of,
+)
 from payg_tui.engine.periods import period_of, periods_between
 from payg_tui.errors import DataContractError, UsageError
 from payg_tui.gcpause import paused_gc
@@ -197,6 +206,20 @@ def plan_range(latest: Slot | None, since: Slot | None, until: Slot | None, now:
     return start, until
 
 
+def _plan(latest: Slot | None, since: datetime | date | Slot | None,
+          until: datetime | date | Slot | None, now: Slot, timezone: str) -> tuple[Slot, Slot | None]:
+    """`plan_range` in the provider's zone. A zone whose months do not start on a whole
+    UTC hour (Asia/Kolkata) is the API breaking the contract, refused before anything
+    is stored, as import refuses it."""
+    try:
+        start, end = plan_range(latest, None if since is None else resolve_when(since, timezone),
+                                None if until is None else resolve_when(until, timezone), now, timezone)
+        periods_between(start, max(start, now if end is None else end), timezone)
+    except BillingError as error:
+        raise DataContractError(f"the API's provider.timezone: {error}") from None
+    return start, end
+
+
 @dataclass(slots=True)
 class _Tally:
     """What a running sync has done so far."""
@@ -273,8 +296,7 @@ def run_sync(
         products = client.products()
         tz = provider.timezone
         latest = store.latest_slot()
-        start, end = plan_range(latest, None if since is None else resolve_when(since, tz),
-                                None if until is None else resolve_when(until, tz), now_slot, tz)
+        start, end = _plan(latest, since, until, now_slot, tz)
         tally.start, tally.newest = start, latest
         tally.total = max(0, (end if end is not None else now_slot + 1) - start)
         tell("snapshots")

@@ -1,0 +1,44 @@
+"""Hostile input found by probing the commands as a reviewer would: each case runs a
+real `python -m payg_tui.cli` process and checks the exit code of cli.md, one
+`payg-tui: ` line on stderr (no traceback) and that the cache is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from payg_tui.engine.model import slot_of
+from payg_tui.sandbox.server import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[1]
+DUMP = Path(__file__).parent / "data" / "worked-example.json"
+
+
+def cli(*argv: str, home: Path, env: dict[str, str] | None = None,
+        **options: object) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, "PAYG_TUI_CACHE_DIR": str(home / "cache"),
+               "PAYG_TUI_CONFIG_DIR": str(home / "config"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "payg_tui.cli", *argv], capture_output=True,
+                          text=True, env=environ, cwd=ROOT, timeout=120, **options)  # type: ignore[call-overload]
+
+
+def one_line(stderr: str) -> str:
+    """The single `payg-tui: ` line of stderr (and no traceback)."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("payg-tui: "), stderr
+    return lines[0]
+
+
+def test_a_sync_from_a_provider_in_a_half_hour_zone_is_one_line_exit_4(tmp_path: Path) -> None:
+    start = slot_of(datetime(2026, 11, 1, tzinfo=UTC))
+    with SandboxServer(accounts=10, timezone="Asia/Kolkata", start=start).serve_in_background() as api:
+        done = cli("sync", home=tmp_path, env={"PAYG_API_URL": api.url, "PAYG_API_TOKEN": api.token})
+    assert done.returncode == 4, done.stderr
+    line = one_line(done.stderr)
+    assert "provider.timezone" in line and "Asia/Kolkata" in line and "whole UTC hour" in line
+    assert not (tmp_path / "cache" / "cache.sqlite3").exists() or cli(
+        "periods", home=tmp_path).returncode == 5  # nothing was stored
