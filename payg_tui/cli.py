@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
-from payg_tui.errors import UsageError, UserError
+from payg_tui.errors import OutputError, UsageError, UserError
 
 # Commands that can run on the built-in demo data; the others touch only the
 # user's own config or provider and refuse `--demo` rather than ignore it.
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _usable_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -84,10 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from payg_tui.ui.app import run_dashboard
 
             return run_dashboard(demo=args.demo)
-        return int(args.handler(args))
+        sys.stdout = _Output(sys.stdout)
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a full disk is told here, not by the interpreter's last flush
+        return code
     except UserError as error:
         if args.debug:
             raise
+        if isinstance(error, OutputError):
+            _drop_output()
         for line in error.lines:
             print(f"payg-tui: {_one_line(line)}", file=sys.stderr)
         return error.exit_code
@@ -95,7 +102,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("payg-tui: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _drop_output()
         return 0
+    finally:
+        if isinstance(sys.stdout, _Output):
+            sys.stdout = sys.stdout.stream
+
+
+def _usable_streams() -> None:
+    """A closed stdout or stderr (`>&-`, as from some cron setups) is /dev/null, so that
+    `sync` and `import` still do their work; and a character that the output's encoding
+    lacks (LANG=C on an old system, PYTHONIOENCODING=ascii) is shown as `?`, as a
+    control character is, instead of ending the command."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the process
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="replace")
+
+
+class _Output:
+    """Standard output whose failed write (a full disk, an I/O error) is an `OutputError`:
+    one line on stderr like every other error, not a traceback."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"cannot write to the standard output: {error.strerror}") from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"cannot write to the standard output: {error.strerror}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _drop_output() -> None:
+    """Point stdout at /dev/null so the interpreter's flush at exit does not fail again
+    (what the Python docs advise for a closed pipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+    except (OSError, ValueError):
+        pass
 
 
 # Commands that read the config file (and so its secrets); `config set` and

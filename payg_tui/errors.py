@@ -7,6 +7,7 @@ traceback unless `--debug`) and ends the command with its exit code.
 from __future__ import annotations
 
 EXIT_OK = 0
+EXIT_OUTPUT = 1  # the command's own output could not be written (README)
 EXIT_USAGE = 2
 EXIT_NETWORK = 3
 EXIT_CONTRACT = 4
@@ -58,3 +59,9 @@ class CacheError(UserError):
     """The cache file is not ours, damaged, or cannot be written (exit 5)."""
 
     exit_code = EXIT_CACHE
+
+
+class OutputError(UserError):
+    """The command's output could not be written (a full disk, an I/O error): exit 1."""
+
+    exit_code = EXIT_OUTPUT

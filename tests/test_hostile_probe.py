@@ -22,7 +22,8 @@ def cli(*argv: str, home: Path, env: dict[str, str] | None = None,
         **options: object) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PAYG_TUI_CACHE_DIR": str(home / "cache"),
                "PAYG_TUI_CONFIG_DIR": str(home / "config"), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "payg_tui.cli", *argv], capture_output=True,
+    options = {"stdout": subprocess.PIPE, **options}
+    return subprocess.run([sys.executable, "-m", "payg_tui.cli", *argv], stderr=subprocess.PIPE,
                           text=True, env=environ, cwd=ROOT, timeout=120, **options)  # type: ignore[call-overload]
 
 
@@ -42,3 +43,30 @@ def test_a_sync_from_a_provider_in_a_half_hour_zone_is_one_line_exit_4(tmp_path:
     assert "provider.timezone" in line and "Asia/Kolkata" in line and "whole UTC hour" in line
     assert not (tmp_path / "cache" / "cache.sqlite3").exists() or cli(
         "periods", home=tmp_path).returncode == 5  # nothing was stored
+
+
+def test_a_report_to_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    assert cli("import", str(DUMP), home=tmp_path).returncode == 0
+    for form in ("table", "csv", "json"):
+        with open("/dev/full", "w") as full:
+            done = cli("report", "2026-11", "--format", form, home=tmp_path, stdout=full)
+        assert done.returncode == 1, done.stderr
+        line = one_line(done.stderr)
+        assert "standard output" in line and "No space left on device" in line
+
+
+def test_a_closed_standard_output_does_not_stop_the_work(tmp_path: Path) -> None:
+    closed = {"preexec_fn": lambda: os.close(1)}
+    done = cli("import", str(DUMP), home=tmp_path, **closed)
+    assert (done.returncode, done.stderr) == (0, "")
+    done = cli("periods", home=tmp_path, **closed)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "2026-11" in cli("periods", home=tmp_path).stdout  # the import above was stored
+
+
+def test_an_output_encoding_without_the_characters_shows_them_as_question_marks(tmp_path: Path) -> None:
+    for encoding in ("ascii", "latin-1"):
+        done = cli("report", "2026-11", "--demo", home=tmp_path, env={"PYTHONIOENCODING": encoding},
+                   errors="replace")
+        assert (done.returncode, done.stderr) == (0, ""), done.stderr
+        assert "Demo Hosting ? period 2026-11" in done.stdout  # the em dash
