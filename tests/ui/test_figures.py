@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,8 +33,9 @@ from payg_tui.ui.display import rule
 from payg_tui.ui.screens.account import AccountScreen, CustomerScreen
 from payg_tui.ui.screens.period import PeriodScreen
 from payg_tui.ui.widgets.table import VirtualTable
+from tests.builders import World, h
 from tests.ui.conftest import screen_words, settle
-from tests.ui.snapshot_app import FIXED_NOW
+from tests.ui.snapshot_app import FIXED_NOW, make_app
 
 OPEN, CLOSED, FIRST = "2026-11", "2026-10", "2026-09"
 
@@ -119,6 +121,9 @@ async def test_1_customer_c103_shows_its_pending_money_as_pending(costs_only_app
                 f"estimate {customer['estimate']}") in shown
         assert customer["accounts"] == 1 and customer["lines"] == 2
         assert "· 1 account billed or pending · 2 lines" in shown
+        assert static_text(demo_app, "#footnote").startswith(
+            "pending = not billed yet: free if deleted before its deadline; estimate = everything there now "
+            "kept to the month end")
         assert f"billed {customer['pending']}" not in shown
 
 
@@ -383,3 +388,27 @@ async def test_80x24_account_screen_shows_the_whole_rule_of_the_highlighted_line
             assert " ".join(rule(line, "Europe/Brussels").split()) in screen_words(pilot)
             await pilot.press("down")
             await settle(pilot)
+
+
+async def test_8_a_provisional_month_says_so_in_words_and_is_billed_not_billed_so_far(tmp_path: Path) -> None:
+    """October fully observed, with E created 36 h before its end: still pending, so provisional."""
+    path = tmp_path / "provisional.sqlite3"
+    world = World().account("A", "p72", h("2026-10-01")).account("E", "p72", h("2026-10-30T12"))
+    world.store(path, h("2026-10-01"), h("2026-10-31T23")).close()
+    with Books.open_cache(path) as books:
+        doc = json.loads(formats.report_json(books.report("2026-10")))
+    t = doc["totals"]
+    assert doc["status"] == "provisional" and t["pending"] != "0.00"
+    with Books.open_cache(path) as books:
+        app = make_app(books)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            headline = static_text(app, "#headline")
+            assert headline.startswith(f"2026-10 provisional · total if the pending stay {t['estimate']} EUR "
+                                       f"· billed {t['billed']} · pending (not billed yet) {t['pending']}")
+            await open_period(pilot, app, "2026-10")
+            shown = static_text(app, "#summary")
+            assert shown.startswith("2026-10 provisional (every hour of the month is in, but some items are "
+                                    "still inside their first 48 h: billed if they stay past their deadline, "
+                                    "free if deleted before it) · billed " + t["billed"])
+            assert "billed so far" not in shown

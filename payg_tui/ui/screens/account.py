@@ -19,6 +19,9 @@ from payg_tui.ui.widgets.footer import KeyFooter
 from payg_tui.ui.widgets.status import DashboardHeader
 from payg_tui.ui.widgets.table import VirtualTable
 
+ESTIMATE_WORDS = ("pending = not billed yet: free if deleted before its deadline; estimate = everything "
+                  "there now kept to the month end at the prices then in force")
+
 
 def money_line(report: PeriodReport, totals: Totals | CustomerUse) -> str:
     """Billed, pending and estimate kept apart: pending money is not billed (yet)."""
@@ -135,6 +138,7 @@ class CustomerScreen(TableScreen):
         yield Static(title, id="summary")
         yield VirtualTable(line_columns(self.report.provider.currency_exponent, kind="account"),
                            empty="no lines", id="customer-lines")
+        yield Static(Text(ESTIMATE_WORDS), id="footnote")
         yield KeyFooter()
 
     def on_mount(self) -> None:
