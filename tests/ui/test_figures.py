@@ -206,6 +206,9 @@ async def test_4_days_running_adds_the_days_shown_and_line_rounding_ends_at_bill
         assert last["billed"] == doc["totals"]["day_rounding"]
         assert last["running"] == doc["totals"]["billed"]
         assert running + Decimal(last["billed"]) == Decimal(last["running"])
+        await pilot.press("end")  # the last row, read whole on the terminal
+        await settle(pilot)
+        assert f"line rounding {last['billed']} {last['running']}" in screen_words(pilot)
         largest = max(Decimal(d["billed"]) for d in doc["days"])
         assert static_text(demo_app, "#days-chart").startswith(f"per day, 0 to {largest}:")
         assert "bar from 0" in " ".join(screen.query_one("#days-table", VirtualTable).visible_labels)

@@ -136,7 +136,7 @@ def day_columns(exp: int, largest: Decimal) -> list[Column[DayRow]]:
         return Text("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else ""))
 
     return [
-        Column("date", lambda d: d.date, lambda d: d.date, width=10, search=lambda d: d.date),
+        Column("date", lambda d: d.date, lambda d: d.date, width=13, search=lambda d: d.date),
         Column("billed", lambda d: amount(d.billed, exp), lambda d: d.billed, width=9, align="right"),
         Column("running", lambda d: amount(d.running, exp), lambda d: d.running, width=10, align="right"),
         Column("accounts", lambda d: _count(d, "accounts"), lambda d: getattr(d, "accounts", -1), width=8,
