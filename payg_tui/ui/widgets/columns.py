@@ -143,7 +143,7 @@ def day_columns(exp: int, largest: Decimal) -> list[Column[DayRow]]:
                align="right", drop=2),
         Column("add-ons", lambda d: _count(d, "addons"), lambda d: getattr(d, "addons", -1), width=7,
                align="right", drop=1),
-        Column("billed per day, bar from 0", bar, lambda d: d.billed, width=8, flex=True,
+        Column("bar from 0", bar, lambda d: d.billed, width=8, flex=True,
                tone=lambda d: "vtable--bar"),
     ]
 
