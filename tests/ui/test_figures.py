@@ -121,7 +121,7 @@ async def test_1_customer_c103_shows_its_pending_money_as_pending(costs_only_app
                 f"estimate {customer['estimate']}") in shown
         assert customer["accounts"] == 1 and customer["lines"] == 2
         assert "· 1 account billed or pending · 2 lines" in shown
-        assert static_text(demo_app, "#footnote").startswith(
+        assert static_text(costs_only_app, "#footnote").startswith(
             "pending = not billed yet: free if deleted before its deadline; estimate = everything there now "
             "kept to the month end")
         assert f"billed {customer['pending']}" not in shown
