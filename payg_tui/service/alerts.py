@@ -11,7 +11,6 @@ services would read as a link or a mention.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -52,15 +51,12 @@ def rules_from(config: Config, within: int | None = None) -> AlertRules:
     )
 
 
-def check(books: Books, now: datetime, rules: AlertRules,
-          report: Callable[[str], PeriodReport] | None = None) -> AlertCheck:
+def check(books: Books, now: datetime, rules: AlertRules) -> AlertCheck:
     """The alerts of the books at `now` (an aware datetime).
 
-    `report` builds a period's report (default `books.report`); the dashboard
-    passes its gate, so that alerts and the period list never build the same
-    report twice at once.
+    The reports come from `books.report`, which remembers them and builds
+    one per period at a time: the dashboard's alerts and period list share them.
     """
-    build = report or books.report
     provider = books.provider
     as_of = books.as_of()
     if provider is None or as_of is None:
@@ -71,20 +67,20 @@ def check(books: Books, now: datetime, rules: AlertRules,
         key = period_of(as_of, provider.timezone).key
     except BillingError as error:
         raise DataContractError(str(error)) from None
-    current = build(key)
-    earlier = _earlier(build, current)
+    current = books.report(key)
+    earlier = _earlier(books, current)
     alerts = find_alerts(current, books.observed(), now, rules, earlier)
     return AlertCheck(now=now, alerts=alerts)
 
 
-def _earlier(build: Callable[[str], PeriodReport], report: PeriodReport) -> PeriodReport | None:
+def _earlier(books: Books, report: PeriodReport) -> PeriodReport | None:
     """The month before, only when a pending item of this one began there (its share is at stake)."""
     start = report.period.start
     if not any(ln.state == "pending" and ln.lifetime.first < start for ln in report.lines):
         return None
     from payg_tui.engine.periods import period_of
 
-    return build(period_of(start - 1, report.provider.timezone).key)
+    return books.report(period_of(start - 1, report.provider.timezone).key)
 
 
 def parse_now(text: str) -> datetime:

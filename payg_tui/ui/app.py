@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from payg_tui.config import Config
+    from payg_tui.engine.alerts import AlertRules
     from payg_tui.engine.resale import ResaleTotals
     from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.books import ExportFormat
@@ -226,15 +227,23 @@ class PaygApp(App[int]):
 
     # -- alerts -------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="alerts")
     def check_alerts(self) -> None:
-        """The header's alerts (alerts.md), from the same books and settings as `payg-tui alerts`."""
+        """The header's alerts (alerts.md), from the same books and settings as `payg-tui alerts`.
+
+        What the check needs is taken here, on the UI thread, and handed to
+        the worker, which never reaches back into the app from its thread.
+        """
         from payg_tui.config import Config
+        from payg_tui.service.alerts import rules_from
+
+        self._check_alerts(self.books, self.now(), rules_from(self.config or Config()))
+
+    @work(thread=True, exclusive=True, group="alerts")
+    def _check_alerts(self, books: Books, now: datetime, rules: AlertRules) -> None:
         from payg_tui.service import alerts
 
-        rules = alerts.rules_from(self.config or Config())
         try:
-            result = alerts.check(self.books, self.now(), rules, report=self.books.report)
+            result = alerts.check(books, now, rules)
         except UserError:
             result = None  # no data yet, or a report that cannot be built: the list says why
         self.post_message(AlertsChecked(result))
