@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -176,6 +176,13 @@ class PaygApp(App[int]):
 
         sync_child.end_all()
 
+    async def on_event(self, event: events.Event) -> None:
+        # A key typed right after q can still be on its way while the app closes its
+        # screens; with no screen left, Textual would fail looking up its bindings.
+        if isinstance(event, events.Key) and not self.screen_stack:
+            return
+        await super().on_event(event)
+
     def _refresh_age(self) -> None:
         """Keep "x min ago" honest; a running sync reloads the periods when it ends."""
         if not self.syncing:
@@ -215,7 +222,7 @@ class PaygApp(App[int]):
         from payg_tui.ui.screens.base import TableScreen
 
         screen = self.screen_stack[-1] if self.screen_stack else None
-        if isinstance(screen, TableScreen) and screen.is_attached:
+        if isinstance(screen, TableScreen):
             screen.ensure_sync_bar()
 
     @on(LoadFailed)
@@ -453,9 +460,12 @@ class PaygApp(App[int]):
                                       self.default_export_path(chosen, "json")), done)
 
     def focused_period(self) -> str | None:
-        """The period the user is looking at: the open screen's, else the highlighted row."""
-        getter = getattr(self.screen, "period_key", None)
-        key = getter() if callable(getter) else None
+        """The period the user is looking at: the top screen's (under any dialog or the
+        palette), else the highlighted row, else the newest."""
+        from payg_tui.ui.screens.base import TableScreen
+
+        screens = [s for s in self.screen_stack if isinstance(s, TableScreen)]
+        key = screens[-1].period_key() if screens else None
         if key is None and self.periods:
             key = self.periods[0].period.key
         return key
@@ -475,6 +485,14 @@ class PaygApp(App[int]):
         self.notify(f"exported to {message.path}", title="export", markup=False)
 
     # -- other screens --------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        from payg_tui.ui.palette import Palette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         from payg_tui.ui.dialogs.help import HelpScreen
@@ -503,8 +521,12 @@ class PaygApp(App[int]):
             self.online = "cache"
 
     def open_period(self, key: str) -> None:
+        """Show one period over the list, in place of whatever was open."""
         from payg_tui.ui.screens.period import PeriodScreen
 
+        stack = self.screen_stack
+        if len(stack) == 2 and isinstance(stack[-1], PeriodScreen) and stack[-1].key == key:
+            return  # already showing it (Enter twice in one write)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(PeriodScreen(key))

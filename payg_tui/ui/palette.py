@@ -2,6 +2,9 @@
 
 Context-aware: on a period screen its tabs and its export come first; from
 anywhere, every period, sync, export, settings, help and the themes.
+
+`Palette` is Textual's palette that closes only itself: an Enter typed in the
+same write as the Escape that closed it must not pop the screen under it.
 """
 
 from __future__ import annotations
@@ -10,12 +13,20 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
     from payg_tui.ui.app import PaygApp
 
 Command = tuple[str, str, Callable[[], object]]  # (title, help, callback)
+
+
+class Palette(CommandPalette):
+    def dismiss(self, result: object = None) -> AwaitComplete:
+        if self.is_current:
+            return super().dismiss(result)
+        return AwaitComplete()  # already closed: Textual's dismiss would pop the screen on top
 
 
 class PaygCommands(Provider):

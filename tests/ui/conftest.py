@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from payg_tui.service.books import Books
 from tests.ui.snapshot_app import FIXED_NOW, make_app
@@ -58,11 +60,18 @@ async def settle(pilot: Pilot[object]) -> None:
     """
     await pilot.pause()
     for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
+        await _workers_done(pilot)
         await pilot.pause()
         if all(worker.is_finished for worker in pilot.app.workers):
             break
     await pilot.pause()
+
+
+async def _workers_done(pilot: Pilot[object]) -> None:
+    """Wait for every worker; one cancelled because its screen closed is expected, a failure is not."""
+    for worker in list(pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
 
 
 def screen_text(pilot: Pilot[object]) -> str:

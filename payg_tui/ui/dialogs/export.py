@@ -1,4 +1,9 @@
-"""`e`: where to write the period's report, and as what. Returns an `ExportRequest`."""
+"""`e`: where to write the period's report, and as what. Returns an `ExportRequest`.
+
+The dialog may be closed before it has mounted (Enter and `e` in one write
+open a period over it): it keeps its own field rather than querying for it,
+and the field takes the focus and puts its cursor at the end by itself.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from payg_tui.service.books import ExportFormat
+from payg_tui.ui.lifetime import close
 
 
 @dataclass(frozen=True)
@@ -24,12 +30,15 @@ class ExportRequest:
 
 class ExportDialog(ModalScreen[ExportRequest | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#export-path"
 
     def __init__(self, key: str, csv_path: Path, json_path: Path) -> None:
         super().__init__()
         self.key = key
         self.defaults: dict[str, Path] = {"csv": csv_path, "json": json_path}
         self.fmt: ExportFormat = "csv"
+        # Focused with the cursor at the end of the suggested path, nothing selected.
+        self.path_field = Input(str(csv_path), select_on_focus=False, id="export-path")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
@@ -38,20 +47,15 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 yield RadioButton("CSV (the lines)", value=True, id="fmt-csv")
                 yield RadioButton("JSON (payg-report/1)", id="fmt-json")
             yield Label("File:")
-            yield Input(str(self.defaults["csv"]), id="export-path")
+            yield self.path_field
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-cancel")
 
-    def on_mount(self) -> None:
-        field = self.query_one("#export-path", Input)
-        field.focus()
-        field.cursor_position = len(field.value)
-
     @on(RadioSet.Changed)
     def _format(self, event: RadioSet.Changed) -> None:
         fmt: ExportFormat = "json" if event.pressed.id == "fmt-json" else "csv"
-        field = self.query_one("#export-path", Input)
+        field = self.path_field
         if field.value.strip() in (str(p) for p in self.defaults.values()):
             field.value = str(self.defaults[fmt])
         else:
@@ -63,12 +67,12 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     @on(Input.Submitted, "#export-path")
     @on(Button.Pressed, "#export-ok")
     def _ok(self) -> None:
-        text = self.query_one("#export-path", Input).value.strip()
+        text = self.path_field.value.strip()
         if not text:
             self.app.notify("give a file name", severity="warning")
             return
-        self.dismiss(ExportRequest(self.fmt, Path(text).expanduser()))
+        close(self, ExportRequest(self.fmt, Path(text).expanduser()))
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        close(self, None)

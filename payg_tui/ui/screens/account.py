@@ -13,6 +13,7 @@ from textual.widgets import Static
 from payg_tui.engine.aggregates import line_totals
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, Product, Totals
 from payg_tui.ui.display import amount, billed_label, plain, rate, rule, when_short
+from payg_tui.ui.lifetime import on_stack, still_open
 from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.widgets.columns import line_columns, timeline_columns
 from payg_tui.ui.widgets.footer import KeyFooter
@@ -63,13 +64,16 @@ class AccountScreen(TableScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        if not on_stack(self):  # closed before it mounted (Escape in the same write)
+            return
         table = self.query_one("#timeline", VirtualTable)
         table.set_rows(self.lines)
         table.focus()
 
     @on(VirtualTable.Highlighted, "#timeline")
     def _highlighted(self, event: VirtualTable.Highlighted) -> None:
-        self.query_one("#detail", Static).update(self.explain(event.row))
+        if still_open(self):
+            self.query_one("#detail", Static).update(self.explain(event.row))
 
     def explain(self, line: Line | None) -> Text:
         """The highlighted line in full: when, how long, at what rate, and the rule."""
@@ -142,11 +146,12 @@ class CustomerScreen(TableScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        if not on_stack(self):
+            return
         table = self.query_one("#customer-lines", VirtualTable)
         table.set_rows(self.lines)
         table.focus()
 
-    @on(VirtualTable.Selected)
-    def _open(self, event: VirtualTable.Selected) -> None:
-        row: Any = event.row
-        self.app.push_screen(AccountScreen(self.report, row.account_id, self.products))
+    def open_row(self, row: Any) -> None:
+        if isinstance(row, Line):
+            self.app.push_screen(AccountScreen(self.report, row.account_id, self.products))

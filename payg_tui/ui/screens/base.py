@@ -1,9 +1,13 @@
-"""What every table screen shares: header, filter-as-you-type, sync bar, footer.
+"""What every table screen shares: header, filter-as-you-type, sync bar, footer, Enter.
 
 The filter field and the sync bar are mounted the first time they are needed
 (`/`, a sync starting), not with the screen: most screens never show them,
 and every widget mounted at start-up costs styling and layout before the
 first frame.
+
+Enter opens the highlighted row from a screen binding, not from a message the
+table posts: the next key of the same write (`e`, Escape, Enter again) then
+acts on the screen Enter opened, in the order the keys were typed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from payg_tui.ui.lifetime import still_open
 from payg_tui.ui.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
@@ -38,6 +43,7 @@ class TableScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "back", "Back", id="back"),
         Binding("e", "export", "Export", id="export"),
+        Binding("enter", "open_row", "Open", show=False, id="open"),
     ]
     FILTER_PLACEHOLDER: ClassVar[str] = "filter…"
 
@@ -46,11 +52,29 @@ class TableScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def active_table(self) -> VirtualTable[Any] | None:
+        """The table the keys act on; None before the screen has mounted or once it has closed."""
+        if not still_open(self):
+            return None
         tables = [t for t in self.query(VirtualTable) if t.display]
         return tables[0] if tables else None
 
     def period_key(self) -> str | None:
         return None
+
+    # -- opening a row ----------------------------------------------------------
+
+    def action_open_row(self) -> None:
+        table = self.active_table()
+        if table is not None and table.current is not None:
+            self.open_row(table.current)
+
+    @on(VirtualTable.Selected)
+    def _double_clicked(self, event: VirtualTable.Selected) -> None:
+        if still_open(self):
+            self.open_row(event.row)
+
+    def open_row(self, row: Any) -> None:
+        """Show what a row stands for (a period, an account, a customer); nothing by default."""
 
     def action_export(self) -> None:
         self.payg.action_export(self.period_key())
@@ -67,7 +91,7 @@ class TableScreen(Screen[None]):
 
     def ensure_sync_bar(self) -> None:
         """Mount the (hidden unless syncing) sync bar if this screen has none yet."""
-        if not self.query("#sync-bar"):
+        if still_open(self) and not self.query("#sync-bar"):
             from payg_tui.ui.widgets.sync_bar import SyncBar
 
             self._mount_above_footer(SyncBar(id="sync-bar"))
@@ -80,6 +104,8 @@ class TableScreen(Screen[None]):
     # -- filter ---------------------------------------------------------------
 
     def filter_field(self) -> FilterInput | None:
+        if not still_open(self):
+            return None
         found = self.query(FilterInput)
         return found.first() if found else None
 

@@ -4,6 +4,11 @@ The report is built on a worker thread (`Books.report`, often already built
 ahead by the period list); the screen paints at once and fills its tables
 when it arrives. Only the visible tab's widgets are mounted: the others are
 built the first time they are shown, so a 15,000-line period opens fast.
+
+The screen may be closed before the report arrives (Escape, or the palette
+opening another period): the worker is handed what it needs up front, never
+touches the screen from its thread, and its reply is dropped once the screen
+has gone (see `lifetime`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
 from payg_tui.engine.resale import Statement, Statements
@@ -33,6 +39,7 @@ from payg_tui.ui.display import (
     signed,
     when,
 )
+from payg_tui.ui.lifetime import later, on_stack, still_open
 from payg_tui.ui.messages import LoadFailed, ReportLoaded, StatementsLoaded
 from payg_tui.ui.screens.base import TableScreen
 from payg_tui.ui.screens.customers_pane import customers_widgets, fill_customers
@@ -52,6 +59,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widget import Widget
 
+    from payg_tui.service.books import Books
+    from payg_tui.service.statements import Resale
     from payg_tui.ui.palette import Command
 
 TABS: tuple[tuple[str, str], ...] = (
@@ -87,6 +96,7 @@ class PeriodScreen(TableScreen):
         self._built: set[str] = set()  # tabs whose widgets are mounted
         self._rows: dict[str, list[Line]] = {}
         self._loading_timer: Timer | None = None
+        self._asked = False  # the report has been asked for
 
     def period_key(self) -> str | None:
         return self.key
@@ -109,61 +119,87 @@ class PeriodScreen(TableScreen):
         self._loading_timer = self.set_timer(LOADING_DELAY, self._show_loading)
         # Ask after the first paint: a report still to build keeps a worker thread
         # busy, which would otherwise slow the screen's mounting down (the GIL).
-        self.call_after_refresh(self.reload)
+        later(self, self._first_load)
         self.watch(self.payg, "resale", self._resale_changed, init=False)
 
     def _resale_changed(self) -> None:
         """The price list arrived (or changed) after the screen opened."""
+        if not still_open(self):
+            return
         self.statements = None
         if self.report is not None and "customers" in self._built:
             self._fill_pane("customers", self.report)
-        self._load_statements(self.key)
+        self._load_statements(self.key, self.payg.resale)
+
+    def on_screen_resume(self) -> None:
+        # A dialog opened over this screen before its first paint (Enter and `e` in one
+        # write) receives the deferred ask, and drops it if it closes before painting.
+        if not self._asked:
+            later(self, self._first_load)
+
+    def _first_load(self) -> None:
+        if not self._asked:
+            self.reload()
+
+    def on_unmount(self) -> None:
+        self._stop_loading_timer()
 
     def _show_loading(self) -> None:
-        if self.report is None:
+        if self.report is None and still_open(self):
             self.query_one("#tabs").loading = True
 
-    def _stop_loading(self) -> None:
+    def _stop_loading_timer(self) -> None:
         if self._loading_timer is not None:
             self._loading_timer.stop()
             self._loading_timer = None
+
+    def _stop_loading(self) -> None:
+        self._stop_loading_timer()
         self.query_one("#tabs").loading = False
 
     def reload(self) -> None:
-        self._load(self.key)
+        if on_stack(self):
+            self._asked = True
+            self._load(self.key, self.payg.books)
 
     def action_reload(self) -> None:
         self.reload()
 
     @work(thread=True, exclusive=True, group="report")
-    def _load(self, key: str) -> None:
+    def _load(self, key: str, books: Books) -> None:
+        """On a thread: only what it was handed, never `self.app` (the screen may be gone)."""
+        worker = get_current_worker()
         started = time.perf_counter()
-        books = self.payg.books
         try:
-            report = self.payg.books.report(key)
+            report = books.report(key)
             products = books.products()
         except UserError as error:
-            self.post_message(LoadFailed(f"period {key}", error.message))
+            if not worker.is_cancelled:
+                self.post_message(LoadFailed(f"period {key}", error.message))
             return
-        self.post_message(ReportLoaded(report, products, time.perf_counter() - started))
-        self._load_statements(key)
+        if not worker.is_cancelled:
+            self.post_message(ReportLoaded(report, products, time.perf_counter() - started))
 
     @work(thread=True, exclusive=True, group="statements")
-    def _load_statements(self, key: str) -> None:
+    def _load_statements(self, key: str, resale: Resale | None) -> None:
         """With a price list: the period's statements, for the Customers tab (after the report)."""
-        resale = self.payg.resale
         if resale is None:
             return
+        worker = get_current_worker()
         try:
             statements = resale.statements(key)
         except UserError as error:
-            self.post_message(LoadFailed(f"revenue of {key}", error.message))
+            if not worker.is_cancelled:
+                self.post_message(LoadFailed(f"revenue of {key}", error.message))
             return
-        self.post_message(StatementsLoaded(statements))
+        if not worker.is_cancelled:
+            self.post_message(StatementsLoaded(statements))
 
     @on(StatementsLoaded)
     def _statements_loaded(self, message: StatementsLoaded) -> None:
         message.stop()
+        if not still_open(self):
+            return
         self.statements = message.statements
         if self.report is not None and "customers" in self._built:
             self._fill_pane("customers", self.report)
@@ -171,17 +207,22 @@ class PeriodScreen(TableScreen):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         message.stop()
+        if not still_open(self):
+            return
         self._stop_loading()
         self.payg.notify(message.message, title=f"cannot load {message.what}", severity="error")
 
     @on(ReportLoaded)
     def _loaded(self, message: ReportLoaded) -> None:
         message.stop()
+        if not still_open(self):
+            return
         self.report, self.products, self.load_seconds = message.report, message.products, message.seconds
         with self.app.batch_update():
             self._fill(message.report)
             self._stop_loading()
         self.active_table_focus()
+        self._load_statements(self.key, self.payg.resale)
 
     # -- building and filling the tabs ----------------------------------------
 
@@ -215,7 +256,7 @@ class PeriodScreen(TableScreen):
 
     async def _build(self, pane_id: str) -> None:
         """Mount a tab's widgets the first time it is shown, filled if the report is here."""
-        if pane_id in self._built or pane_id not in dict(TABS):
+        if pane_id in self._built or pane_id not in dict(TABS) or not still_open(self):
             return
         self._built.add(pane_id)
         await self.query_one(f"#{pane_id}", TabPane).mount_all(self._pane_widgets(pane_id))
@@ -366,6 +407,8 @@ class PeriodScreen(TableScreen):
     # -- navigation -----------------------------------------------------------
 
     def active_table(self) -> VirtualTable[Any] | None:
+        if not still_open(self):
+            return None
         pane = self.query_one(TabbedContent).active
         if not pane:
             return None
@@ -378,12 +421,16 @@ class PeriodScreen(TableScreen):
             table.focus()
 
     def action_tab(self, step: int) -> None:
+        if not still_open(self):
+            return
         tabs = self.query_one(TabbedContent)
         ids = [pane_id for pane_id, _ in TABS]
         current = ids.index(tabs.active) if tabs.active in ids else 0
         self.show_tab(ids[(current + step) % len(ids)])
 
     def show_tab(self, pane_id: str) -> None:
+        if not still_open(self):
+            return
         self.hide_filter()
         self.query_one(TabbedContent).active = pane_id
         self.active_table_focus()
@@ -393,13 +440,11 @@ class PeriodScreen(TableScreen):
         self.hide_filter()
         if event.pane.id is not None:
             await self._build(event.pane.id)
-        self.call_after_refresh(self.active_table_focus)
+        later(self, self.active_table_focus)
 
-    @on(VirtualTable.Selected)
-    def _selected(self, event: VirtualTable.Selected) -> None:
+    def open_row(self, row: Any) -> None:
         if self.report is None:
             return
-        row = event.row
         if isinstance(row, Line):
             from payg_tui.ui.screens.account import AccountScreen
 

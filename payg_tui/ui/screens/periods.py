@@ -116,12 +116,13 @@ class PeriodsScreen(TableScreen):
         return text
 
     def period_key(self) -> str | None:
-        row = self.query_one("#periods", VirtualTable).current
+        table = self.active_table()
+        row = table.current if table is not None else None
         return row.period.key if isinstance(row, PeriodSummary) else None
 
-    @on(VirtualTable.Selected, "#periods")
-    def _open(self, event: VirtualTable.Selected) -> None:
-        self.payg.open_period(event.row.period.key)
+    def open_row(self, row: Any) -> None:
+        if isinstance(row, PeriodSummary):
+            self.payg.open_period(row.period.key)
 
     @on(VirtualTable.Highlighted, "#periods")
     def _rest(self, event: VirtualTable.Highlighted) -> None:

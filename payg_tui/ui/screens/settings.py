@@ -1,4 +1,9 @@
-"""`c`: the API URL and token, validated, saved to config.toml (tomli-w, 0600)."""
+"""`c`: the API URL and token, validated, saved to config.toml (tomli-w, 0600).
+
+The file is read when the screen is built and its widgets are made with their
+values, so nothing is queried in `on_mount`: a screen closed before it mounted
+(Enter and `c` in one write) has nothing left to do.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from payg_tui.errors import UserError
+from payg_tui.ui.lifetime import close
 from payg_tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -28,26 +34,33 @@ class SettingsScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save", id="save"),
     ]
 
+    AUTO_FOCUS = "#api-url"
+
     def __init__(self, config_path: Path | None = None) -> None:
         super().__init__()
         self.config_path = config_path
         self.config: Config | None = None
+        self.url_field = Input(placeholder="https://api.host.example/payg", id="api-url")
+        self.token_field = Input(password=True, id="api-token")
+        self.error_line = Static("", id="settings-error", markup=False)
 
     def compose(self) -> ComposeResult:
+        where = self._read()
         with Vertical(id="settings-box"):
             yield Label("Settings", id="settings-title")
-            yield Static("", id="settings-where", markup=False)
+            yield Static(where, id="settings-where", markup=False)
             yield Label("API URL (https://…, or http:// on 127.0.0.1)")
-            yield Input(placeholder="https://api.host.example/payg", id="api-url")
+            yield self.url_field
             yield Label("API token (hidden; leave empty to keep the saved one)")
-            yield Input(password=True, id="api-token")
-            yield Static("", id="settings-error", markup=False)
+            yield self.token_field
+            yield self.error_line
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="settings-save")
                 yield Button("Back", id="settings-back")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
+    def _read(self) -> str:
+        """Read the file into the fields; returns where it is and what overrides it."""
         from payg_tui import locations
         from payg_tui.config import load_config, mask
 
@@ -55,20 +68,18 @@ class SettingsScreen(Screen[None]):
             self.config = load_config(self.config_path, apply_env=False)
         except UserError as error:
             self._error(error.message)
-            return
+            return ""
         path = self.config.path or self.config_path or locations.config_path()
         notes = [f"file: {path}"]
         for variable in ("PAYG_API_URL", "PAYG_API_TOKEN"):
             if os.environ.get(variable):
                 notes.append(f"{variable} is set and overrides the file")
-        self.query_one("#settings-where", Static).update("\n".join(notes))
-        self.query_one("#api-url", Input).value = self.config.api_url or ""
-        token = self.query_one("#api-token", Input)
-        token.placeholder = f"saved: {mask(self.config.api_token)}"
-        self.query_one("#api-url", Input).focus()
+        self.url_field.value = self.config.api_url or ""
+        self.token_field.placeholder = f"saved: {mask(self.config.api_token)}"
+        return "\n".join(notes)
 
     def _error(self, message: str) -> None:
-        self.query_one("#settings-error", Static).update(Text(message))
+        self.error_line.update(Text(message))
         if message:
             self.app.notify(message, severity="error")
 
@@ -79,8 +90,8 @@ class SettingsScreen(Screen[None]):
 
         if self.config is None:
             return
-        url = self.query_one("#api-url", Input).value.strip()
-        token = self.query_one("#api-token", Input).value.strip()
+        url = self.url_field.value.strip()
+        token = self.token_field.value.strip()
         try:
             config = self.config
             config = config.with_value("api.url", url) if url else _without(config, "api_url")
@@ -93,14 +104,14 @@ class SettingsScreen(Screen[None]):
             return
         self.config = config
         self._error("")
-        self.query_one("#api-token", Input).value = ""
+        self.token_field.value = ""
         app: PaygApp = self.app  # type: ignore[assignment]
         app.settings_saved(config)
         app.notify(f"settings saved to {path}")
 
     @on(Button.Pressed, "#settings-back")
     def action_back(self) -> None:
-        self.app.pop_screen()
+        close(self)
 
 
 def _without(config: Config, attribute: str) -> Config:

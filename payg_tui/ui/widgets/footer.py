@@ -5,6 +5,10 @@ change of focus or bindings, even when it would show the same keys: opening a
 period moved the focus three times and rebuilt the footer six times, a good
 part of the time to the first paint. This one rebuilds once per refresh at
 most, and not at all when the shown keys are the same.
+
+The rebuild is deferred to after the next refresh; by then the footer's
+screen may have been popped (Escape right after Enter), so it runs only while
+that screen is still on the stack (see `lifetime`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
+
+from payg_tui.ui.lifetime import on_stack
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -22,15 +28,19 @@ Shown = tuple[tuple[str, str, str, bool, str], ...]
 class KeyFooter(Footer):
     def __init__(self, *, compact: bool = True) -> None:
         super().__init__(compact=compact)
-        self._pending = False
+        self._pending_on: Screen[object] | None = None  # on top when the update was asked
         self._shown: Shown | None = None
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
-        if not screen.app.app_focus or self._pending:
+        app = screen.app
+        # Textual runs a deferred callback after the refresh of the screen on top, and a
+        # screen that closes before painting (a dialog opened and closed in one write)
+        # drops it: once another screen is on top, ask again rather than wait for ever.
+        if not app.app_focus or self._pending_on is app.screen:
             return
         if self.is_attached and screen is self.screen:
-            self._pending = True
+            self._pending_on = app.screen
             self.call_after_refresh(self._update)
 
     def _keys(self) -> Shown:
@@ -39,7 +49,9 @@ class KeyFooter(Footer):
                      if binding.show or binding.action == "command_palette")
 
     async def _update(self) -> None:
-        self._pending = False
+        self._pending_on = None
+        if not on_stack(self):
+            return
         keys = self._keys()
         if keys != self._shown:
             self._shown = keys

@@ -68,7 +68,6 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(0)", "First", show=False),
         Binding("end", "edge(1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
         *(Binding(str(n), f"sort({n - 1})", f"Sort by column {n}", show=False) for n in range(1, 10)),
     ]
 
@@ -105,7 +104,7 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
             return self.table
 
     class Selected(RowMessage):
-        """Enter or a double click on a row."""
+        """A double click on a row (Enter is a binding of the screen: see `TableScreen.open_row`)."""
 
     class Highlighted(RowMessage):
         """The cursor moved to another row (or the rows changed under it)."""
