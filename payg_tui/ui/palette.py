@@ -23,7 +23,7 @@ Command = tuple[str, str, Callable[[], object]]  # (title, help, callback)
 
 
 class Palette(CommandPalette):
-    def dismiss(self, result: object = None) -> AwaitComplete:
+    def dismiss(self, result: None = None) -> AwaitComplete:
         if self.is_current:
             return super().dismiss(result)
         return AwaitComplete()  # already closed: Textual's dismiss would pop the screen on top
