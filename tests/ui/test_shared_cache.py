@@ -83,3 +83,33 @@ async def test_s_while_another_sync_runs_says_who_holds_it(tmp_path: Path) -> No
         books.close()
     finally:
         holder.communicate("", timeout=10)
+
+
+async def test_the_quality_tab_says_when_the_cache_holds_hours_from_the_future(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from payg_tui.engine.model import slot_of
+    from payg_tui.providers.payload import parse_provider, parse_snapshot
+    from payg_tui.store.cache import Store
+    from payg_tui.ui.screens.period import PeriodScreen
+    from tests.ui.conftest import screen_words
+
+    cache = tmp_path / "cache" / "cache.sqlite3"
+    import_dump(EXAMPLE, cache=cache)
+    doc = json.loads(EXAMPLE.read_text())
+    ahead = slot_of(datetime.now(UTC)) + 24 * 40  # written by a clock set 40 days ahead
+    with Store.open(cache) as store:
+        store.add_snapshots([parse_snapshot({**doc["snapshots"][-1], "taken_at": slot_iso(ahead)}, "t")],
+                            provider=parse_provider(doc["provider"]))
+    books = Books.open_cache(cache)
+    app = PaygApp(books, auto_sync=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.open_period("2026-11")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PeriodScreen) and screen.report is not None
+        screen.show_tab("quality")
+        await settle(pilot)
+        assert "the cache holds 1 hour dated after now" in screen_words(pilot)
+    books.close()
