@@ -7,7 +7,8 @@ traceback unless `--debug`) and ends the command with its exit code.
 from __future__ import annotations
 
 EXIT_OK = 0
-EXIT_OUTPUT = 1  # the command's own output could not be written (README)
+# Output that cannot be written: sysexits' EX_IOERR, so it never reads as alerts' 1 ("something to say").
+EXIT_OUTPUT = 74
 EXIT_USAGE = 2
 EXIT_NETWORK = 3
 EXIT_CONTRACT = 4
@@ -62,6 +63,6 @@ class CacheError(UserError):
 
 
 class OutputError(UserError):
-    """The command's output could not be written (a full disk, an I/O error): exit 1."""
+    """The command's output could not be written (a full disk, an I/O error): exit 74."""
 
     exit_code = EXIT_OUTPUT

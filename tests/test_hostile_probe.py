@@ -50,7 +50,7 @@ def test_a_report_to_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path) -> 
     for form in ("table", "csv", "json"):
         with open("/dev/full", "w") as full:
             done = cli("report", "2026-11", "--format", form, home=tmp_path, stdout=full)
-        assert done.returncode == 1, done.stderr
+        assert done.returncode == 74, done.stderr
         line = one_line(done.stderr)
         assert "standard output" in line and "No space left on device" in line
 
