@@ -6,6 +6,7 @@ knows exactly which hours exist; retries use tiny delays so nothing waits.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -14,11 +15,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from payg_tui.cli import main
@@ -174,6 +177,43 @@ def test_progress_counts_hours_and_ends_done(tmp_path: Path, server: SandboxServ
     done = [p.hours_done for p in seen]
     assert done == sorted(done) and seen[-1].hours_done == seen[-1].hours_total > 0
     assert seen[-1].rate > 0
+
+
+class _KeptAnswers(httpx.HTTPTransport):
+    """A real transport that keeps a weak reference to every answer it gives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: list[weakref.ref[httpx.Response]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.answers.append(weakref.ref(response))
+        return response
+
+    def alive(self) -> int:
+        gc.collect()
+        return sum(answer() is not None for answer in self.answers)
+
+
+def test_no_page_outlives_its_turn_so_memory_stays_flat(tmp_path: Path,
+                                                        server: SandboxServer) -> None:
+    # Each httpx answer sits in a reference cycle with the page body it holds:
+    # only the garbage collector frees it, so pausing the collector must never
+    # keep one (gc.freeze() did, and a big month grew page after page).
+    transport = _KeptAnswers()
+    alive: list[int] = []
+
+    def after_page(progress: SyncProgress) -> None:
+        if progress.stage == "snapshots" and progress.pages:
+            alive.append(transport.alive())
+
+    with Store.open(tmp_path / "c.sqlite") as store, api_client(
+            server, transport=transport, page_limit=48) as client:
+        run_sync(store, client, now=slot_time(server.now()), progress=after_page)
+    assert len(alive) > 15
+    assert max(alive) <= 2  # the page just stored and the one fetched ahead
+    assert transport.alive() == 0
 
 
 def test_stopping_keeps_whole_pages_and_the_next_sync_goes_on(
