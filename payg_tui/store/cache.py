@@ -35,7 +35,7 @@ from payg_tui.engine.model import (
 )
 from payg_tui.engine.text import storable
 from payg_tui.errors import CacheError, DataContractError
-from payg_tui.store import summaries
+from payg_tui.store import checked, summaries
 from payg_tui.store.append import append
 from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -163,7 +163,10 @@ class Store:
         if version > SCHEMA_VERSION:
             raise CacheError(f"the cache {self.path} was written by a newer payg-tui "
                              f"(schema {version}, this one knows {SCHEMA_VERSION}): upgrade payg-tui")
-        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        # Once per change of the file, not on every open (store/checked.py, docs/engine.md).
+        if not checked.is_vouched(self.path) and db.execute(
+                "PRAGMA quick_check").fetchone()[0] != "ok":
+            checked.distrust(self.path)
             raise CacheError(f"the cache {self.path} is damaged; move it away and sync again")
 
     def _migrate(self) -> None:
@@ -185,6 +188,7 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        checked.vouch(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -397,6 +401,7 @@ def _cache_error(path: Path, error: sqlite3.Error | UnicodeDecodeError, doing: s
     if code in _FULL:
         return CacheError(f"cannot {doing} the cache {path}: the disk is full")
     if doing == "open" or code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        checked.distrust(path)
         return CacheError(f"the cache {path} is damaged ({error}); move it away and sync again")
     return CacheError(f"cannot {doing} the cache {path}: {error}")
 
