@@ -57,19 +57,63 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help="show tracebacks for errors")
 
 
+class _Command(_Parser):
+    """A command's parser. Its module is imported, and its arguments added, only when
+    the command is parsed or its help shown: `payg-tui` alone (the dashboard) and every
+    other command do not pay for the modules of all the commands."""
+
+    def __init__(self, *args: Any, module_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.module_name = module_name
+        self.help = ""
+        self._loaded = False
+
+    def load(self) -> _Command:
+        if not self._loaded:
+            self._loaded = True
+            module = importlib.import_module(f"payg_tui.commands.{self.module_name}")
+            self.help = self.description = module.HELP
+            _common(self, top=False)
+            module.add_arguments(self)
+            self.set_defaults(handler=module.run)
+        return self
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        return super(_Command, self.load()).parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        return super(_Command, self.load()).format_help()
+
+    def format_usage(self) -> str:
+        return super(_Command, self.load()).format_usage()
+
+    def add_subparsers(self, **kwargs: Any) -> Any:  # a command's own commands (config set ...)
+        kwargs.setdefault("parser_class", _Parser)
+        return super().add_subparsers(**kwargs)
+
+
+class _Top(_Parser):
+    """The `payg-tui` parser: its help lists every command with its own help line."""
+
+    commands: list[tuple[argparse.Action, _Command]]
+
+    def format_help(self) -> str:
+        for choice, command in self.commands:
+            choice.help = command.load().help
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = _Top(
         prog="payg-tui",
         description="See, check and forecast your pay-as-you-use hosting bill.",
     )
     _common(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Command)
+    parser.commands = []
     for name, module_name in COMMANDS.items():
-        module = importlib.import_module(f"payg_tui.commands.{module_name}")
-        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        _common(command, top=False)
-        module.add_arguments(command)
-        command.set_defaults(handler=module.run)
+        command = sub.add_parser(name, help="", module_name=module_name)
+        parser.commands.append((sub._choices_actions[-1], command))
     return parser
 
 

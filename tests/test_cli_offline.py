@@ -262,3 +262,27 @@ def test_hostile_names_are_shown_as_text_not_terminal_codes(capsys, tmp_path):
     assert "\x1b" not in out and "\x07" not in out and "?[31m[bold]evil[/]" in out
     _, out, _ = run(capsys, "report", "2026-11", "--format", "json")
     assert json.loads(out)["lines"][0]["name"] == "\x1b[31m[bold]evil[/]\x1b]0;pwned\x07"
+
+
+@pytest.mark.parametrize(("argv", "imported"), [
+    ([], []),  # the dashboard
+    (["report", "2026-11"], ["payg_tui.commands.report"]),
+    (["config", "set", "api.url", "https://x"], ["payg_tui.commands.config"]),
+])
+def test_the_parser_imports_only_the_command_that_runs(argv, imported):
+    probe = ("import sys; from payg_tui.cli import build_parser; build_parser().parse_args(sys.argv[1:]); "
+             "print(sorted(m for m in sys.modules if m.startswith('payg_tui.commands.')))")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == repr(imported)
+
+
+def test_top_level_help_still_lists_every_command_with_its_help(capsys):
+    from payg_tui.cli import COMMANDS
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name, module_name in COMMANDS.items():
+        help_line = __import__(f"payg_tui.commands.{module_name}", fromlist=["HELP"]).HELP
+        assert name in out and " ".join(help_line.split()[:3]) in " ".join(out.split())

@@ -138,6 +138,11 @@ class Books:
             observed = self.store.observed()
         return future_warning(observed, now or self.clock())
 
+    def saved_periods(self) -> list[PeriodSummary] | None:
+        """The period list if it is saved for the current data (a few rows), else None."""
+        with self._lock:
+            return self.store.saved_summaries(self.store.data_version())
+
     def periods(self) -> list[PeriodSummary]:
         """Every period of the cache, newest first.
 

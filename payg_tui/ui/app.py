@@ -132,9 +132,26 @@ class PaygApp(App[int]):
         return PeriodsScreen()
 
     def on_load(self) -> None:
-        # Before the driver starts and the first screen is composed: on a warm cache the
-        # period rows are back in time for the first frame.
-        self.load_periods()
+        # Before the driver starts and the first screen is composed. A warm cache's saved
+        # period list is a few rows read in a millisecond or two: read it here, so that the
+        # rows are in the first frame without waiting for a worker thread to be scheduled
+        # (a busy machine made that wait the longest part of the start). Anything to compute
+        # (new data) or any error goes to the worker, as later reloads do.
+        if not self._load_saved_periods():
+            self.load_periods()
+
+    def _load_saved_periods(self) -> bool:
+        books = self.books
+        try:
+            provider = books.provider
+            periods = books.saved_periods() if provider is not None else None
+            if periods is None:
+                return False
+            message = PeriodsLoaded(periods, provider, books.as_of(), books.age_text(self.now()))
+        except UserError:
+            return False
+        self._periods_loaded(message)
+        return True
 
     def on_mount(self) -> None:
         if self.auto_sync and self.online == "cache":
