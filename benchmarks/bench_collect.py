@@ -1,7 +1,7 @@
 """How long `collect` takes for a big Combell reseller, against the loopback stub.
 
-    /work/venv/bin/python benchmarks/bench_collect.py [--accounts 2000] [--limit 100]
-        [--window 60] [--scale 60] [--workers 4] [--latency-ms 0]
+    python benchmarks/bench_collect.py [--accounts 2000] [--limit 100]
+        [--window 60] [--scale 60] [--workers 4] [--latency-ms 0] [--json] [--save]
 
 The stub enforces a fixed-window rate limit of `--limit` requests per
 `--window` seconds, like Combell's X-RateLimit headers. A real run of 2,000
@@ -25,7 +25,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
+
+from common import Results, add_output_options  # noqa: E402
 
 from payg_tui.commands.collect import ProgressLines  # noqa: E402
 from payg_tui.providers.combell.auth import Credentials  # noqa: E402
@@ -94,23 +97,28 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="extra stub latency per request in the unthrottled run")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_output_options(parser)
     args = parser.parse_args()
 
     limited = run(args.accounts, args.limit, args.window, args.scale, args.workers, 0.0,
                   not args.quiet)
     free = run(args.accounts, None, args.window, 1.0, args.workers, args.latency_ms / 1000,
                False)
-    print(f"accounts: {args.accounts}, limit: {args.limit} requests / {args.window} s, "
-          f"workers: {args.workers}, scale: {args.scale:g}x")
-    print(f"rate-limited run: {limited['requests']:.0f} requests, "
-          f"{limited['simulated'] / 60:.1f} simulated minutes "
-          f"(wall {limited['wall']:.1f} s), 429 answers: {limited['throttled']:.0f}, "
-          f"finished within its hour: {'no' if limited['late'] else 'yes'}")
+    results = Results("collect", f"Combell collector, {args.accounts:,} accounts", args)
+    # The floor: every request of the run at exactly the rate limit.
+    floor = limited["requests"] / args.limit * args.window / 60
+    results.target("collect_hour", f"rate-limited run ({args.limit} requests / {args.window} s, "
+                   f"{args.workers} workers, clock {args.scale:g}x): simulated minutes",
+                   limited["simulated"] / 60, "min", 60.0,
+                   note=f"{limited['requests']:.0f} requests, at the limit they take "
+                        f"{floor:.1f} min; 429 answers: {limited['throttled']:.0f}; wall "
+                        f"{limited['wall']:.1f} s")
     per_request = free["wall"] / free["requests"] * 1000
-    print(f"unthrottled run: {free['requests']:.0f} requests in {free['wall']:.2f} s wall "
-          f"({per_request:.2f} ms a request, stub latency {args.latency_ms:g} ms, "
-          f"up to {free['max_concurrent']:.0f} at once)")
-    return 0
+    results.figure("collect_free", f"unthrottled run, stub latency {args.latency_ms:g} ms: "
+                   "time a request", per_request, "ms",
+                   note=f"{free['requests']:.0f} requests in {free['wall']:.2f} s wall, up to "
+                        f"{free['max_concurrent']:.0f} at once")
+    return results.finish()
 
 
 if __name__ == "__main__":

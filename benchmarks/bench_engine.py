@@ -1,175 +1,168 @@
-"""Benchmarks of issue 2: import, report and periods on a large reseller.
+"""Offline commands on the large reseller: import, report and periods (docs/performance.md).
 
-    python benchmarks/bench_engine.py [--quick] [--runs N]
+    python benchmarks/bench_engine.py [--runs 5] [--only import|report|periods] [--json] [--save]
 
-Builds (once, under bench-data/, git-ignored) caches of the generated large
-reseller: 5,000 accounts and about 7,500 add-ons, hourly in Europe/Brussels,
-one month and twelve months. Then it times the real console commands in fresh
-processes (wall time and peak RSS of the child), and `import` against
-`json.load` of the same file in the same run. Prints a Markdown table.
+Builds once (under $PAYG_BENCH_DATA, see common.py) caches of the generated
+large reseller (seed 7, hourly, Europe/Brussels): the month 2026-08 with
+5,000 and with 20,000 accounts, and 24 months (2025-01 to 2026-12) with 5,000
+accounts; and a dump file of a 1,000-account month. Then it times the real
+console commands in fresh processes (wall time, CPU time and peak RSS of each
+child; the median of `--runs` runs after one warm-up):
+
+- `import FILE` into an empty cache, against a process that only
+  `json.load`s the same file, run in turn (pairs): time and peak memory ratios;
+- `report 2026-08 --format json` at 5,000 and 20,000 accounts;
+- `periods` over 24 months, first with the saved summaries dropped (the
+  first run after new data) and then with them (every later run).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import os
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    DATA,
+    ROOT,
+    Results,
+    Run,
+    add_output_options,
+    build_cache,
+    build_file,
+    median,
+    python_child_env,
+    run_child,
+)
+
 sys.path.insert(0, str(ROOT))
 
-from payg_tui.engine.model import slot_of  # noqa: E402
-from payg_tui.providers.payload import parse_products, parse_provider, parse_snapshot  # noqa: E402
-from payg_tui.sandbox.generator import Reseller  # noqa: E402
-from payg_tui.store import summaries  # noqa: E402
-from payg_tui.store.cache import Store  # noqa: E402
+from payg_tui.engine.model import slot_of
+from payg_tui.store import summaries
 
-DATA = ROOT / "bench-data"
 MONTH = "2026-08"  # 744 hours in Europe/Brussels
 MONTH_START = slot_of(datetime(2026, 7, 31, 22, tzinfo=UTC))
 MONTH_END = MONTH_START + 744
-YEAR_START = slot_of(datetime(2025, 8, 31, 22, tzinfo=UTC))  # 2025-09 .. 2026-08 local
+# 24 billing periods, 2025-01 to 2026-12 (the generator's history starts at 2025-01-01T00Z).
+MONTHS24_START = slot_of(datetime(2025, 1, 1, 0, tzinfo=UTC))
+MONTHS24_END = slot_of(datetime(2026, 12, 31, 23, tzinfo=UTC))
+CLI = [sys.executable, "-m", "payg_tui.cli"]
 
 
-def build_cache(path: Path, accounts: int, first: int, end: int) -> None:
-    if path.exists():
-        return
-    print(f"building {path.name}: {accounts} accounts, {end - first} hours ...", file=sys.stderr)
-    reseller = Reseller(seed=7, accounts=accounts, timezone="Europe/Brussels")
-    provider = parse_provider(reseller.provider())
-    products = parse_products(reseller.products(until=end))
-    tmp = path.with_suffix(".building")
-    tmp.unlink(missing_ok=True)
-    started = time.perf_counter()
-    with Store.open(tmp) as store:
-        for page in range(first, end, 168):
-            snaps = [parse_snapshot(doc, "bench") for doc in reseller.snapshots(page, min(end, page + 168))]
-            store.add_snapshots(snaps, provider=provider, products=products)
-    tmp.rename(path)
-    print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+def month_cache(accounts: int) -> Path:
+    return build_cache(DATA / f"month-{accounts}" / "cache.sqlite3", accounts, MONTH_START,
+                       MONTH_END)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one fresh process running `cmd`."""
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-        "w = time.perf_counter() - t\n"
-        "assert r.returncode == 0, r.stderr.decode()\n"
-        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True,
-                         check=True)
-    wall, rss = out.stdout.split()
-    return float(wall), float(rss)
+def months24_cache() -> Path:
+    return build_cache(DATA / "months24-5000" / "cache.sqlite3", 5000, MONTHS24_START,
+                       MONTHS24_END)
 
 
-def median_of(runs: int, cmd: list[str], env: dict[str, str],
-              before: Callable[[], None] | None = None) -> tuple[float, float]:
-    timed(cmd, env)  # warm the OS page cache and Python's bytecode cache
+def dump_file() -> Path:
+    def write(path: Path) -> None:
+        from payg_tui.sandbox.generator import Reseller
+
+        reseller = Reseller(seed=11, accounts=1000, timezone="Europe/Brussels")
+        path.write_text(json.dumps(reseller.dump(MONTH_START, MONTH_END)))
+
+    return build_file(DATA / "import-1000.json", write)
+
+
+def runs_of(count: int, cmd: list[str], env: dict[str, str],
+            before: Callable[[], None] | None = None) -> list[Run]:
+    run_child(cmd, env)  # warm the OS page cache and the bytecode
     samples = []
-    for _ in range(runs):
+    for _ in range(count):
         if before is not None:
             before()
-        samples.append(timed(cmd, env))
-    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+        samples.append(run_child(cmd, env))
+    return samples
 
 
-def forget_summaries(cache: Path) -> Callable[[], None]:
-    """Drop the period summaries saved in the cache, so `periods` computes them again."""
+def bench_import(results: Results, runs: int) -> None:
+    dump = dump_file()
+    load = [sys.executable, "-c",
+            "import json, sys\nwith open(sys.argv[1], 'rb') as f: json.load(f)", str(dump)]
+    env = python_child_env()
+    loads, imports = [], []
+    run_child(load, env)
+    for _ in range(runs):  # in turn, so that both see the same load
+        loads.append(run_child(load, env))
+        with tempfile.TemporaryDirectory() as cache:
+            imports.append(run_child([*CLI, "import", str(dump)],
+                                     env | {"PAYG_TUI_CACHE_DIR": cache, "PAYG_TUI_CONFIG_DIR": cache}))
+    size = dump.stat().st_size / 2**20
+    what = f"`import` of a 1,000-account month ({size:.0f} MB of JSON)"
+    base = "`json.load` of the file"
+    results.ratio("import_time", f"{what}, wall time", median([r.wall for r in imports]),
+                  median([r.wall for r in loads]), "s", 2.0, base,
+                  ratios=[i.wall / b.wall for i, b in zip(imports, loads, strict=True)])
+    results.ratio("import_rss", f"{what}, peak RSS", median([r.rss_mb for r in imports]),
+                  median([r.rss_mb for r in loads]), "MB", 1.2, base,
+                  ratios=[i.rss_mb / b.rss_mb for i, b in zip(imports, loads, strict=True)])
+
+
+def bench_report(results: Results, runs: int) -> None:
+    for accounts, limit in ((5000, 1.0), (20000, 1.5)):
+        cache = month_cache(accounts)
+        env = python_child_env(PAYG_TUI_CACHE_DIR=str(cache.parent))
+        cmd = [*CLI, "report", MONTH, "--format", "json"]
+        lines = len(json.loads(run_child(cmd, env, keep_output=True).out)["lines"])
+        samples = runs_of(runs, cmd, env)
+        results.target(f"report_{accounts}",
+                       f"`report {MONTH} --format json`, {accounts:,} accounts ({lines:,} lines)",
+                       median([s.wall for s in samples]), "s", limit,
+                       note=_spread(samples))
+
+
+def bench_periods(results: Results, runs: int) -> None:
+    cache = months24_cache()
+    env = python_child_env(PAYG_TUI_CACHE_DIR=str(cache.parent))
+
     def forget() -> None:
         with sqlite3.connect(cache) as db:
             db.execute("DELETE FROM meta WHERE key = ?", (summaries.META_KEY,))
-    return forget
+
+    first = runs_of(runs, [*CLI, "periods"], env, forget)
+    results.target("periods_first", "`periods` over 24 months, summaries computed "
+                   "(the first run after new data)", median([s.wall for s in first]), "s", 3.0,
+                   note=_spread(first))
+    later = runs_of(runs, [*CLI, "periods"], env)
+    results.figure("periods_saved", "`periods` over 24 months, summaries saved (later runs)",
+                   median([s.wall for s in later]), "s", note=_spread(later))
 
 
-def bench_import(runs: int) -> tuple[float, float, int]:
-    """`import` of a 1,000-account month vs json.load of the same file, in-process."""
-    from payg_tui.service.importing import import_dump
-
-    dump_path = DATA / "import-1000.json"
-    if not dump_path.exists():
-        reseller = Reseller(seed=11, accounts=1000, timezone="Europe/Brussels")
-        dump_path.write_text(json.dumps(reseller.dump(MONTH_START, MONTH_END)))
-    loads, strict, imports = [], [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        with dump_path.open("rb") as handle:
-            json.load(handle)
-        loads.append(time.perf_counter() - started)
-        gc.disable()  # the stricter baseline: json.load spared the GC pauses import avoids
-        started = time.perf_counter()
-        with dump_path.open("rb") as handle:
-            json.load(handle)
-        strict.append(time.perf_counter() - started)
-        gc.enable()
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.perf_counter()
-            import_dump(dump_path, cache=Path(tmp) / "c.sqlite3")
-            imports.append(time.perf_counter() - started)
-    return (statistics.median(loads), statistics.median(strict), statistics.median(imports),
-            dump_path.stat().st_size)
+def _spread(samples: list[Run]) -> str:
+    walls = [s.wall for s in samples]
+    return (f"{min(walls):.2f}-{max(walls):.2f} s over {len(walls)} runs, CPU "
+            f"{median([s.cpu for s in samples]):.2f} s, peak RSS "
+            f"{max(s.rss_mb for s in samples):.0f} MB")
 
 
-def import_peak(dump_path: Path, exe: list[str]) -> float:
-    """Peak RSS (MB) of `payg-tui import FILE` in a fresh process, into a new cache."""
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PAYG_TUI_CACHE_DIR": tmp, "PAYG_TUI_CONFIG_DIR": tmp}
-        return timed([*exe, "import", str(dump_path)], env)[1]
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="skip the 12-month cache")
     parser.add_argument("--only", choices=("import", "report", "periods"))
+    add_output_options(parser)
     args = parser.parse_args()
-    DATA.mkdir(exist_ok=True)
-    exe = [sys.executable, "-m", "payg_tui.cli"]
-    rows = []
+    name = "engine" if args.only is None else f"engine-{args.only}"
+    results = Results(name, "Offline commands on the large reseller", args)
     if args.only in (None, "import"):
-        load, strict, imp, size = bench_import(args.runs)
-        rows.append((f"import 1,000-account month ({size // 2**20} MB)", f"{imp:.2f} s",
-                     f"json.load alone {load:.2f} s: ratio {imp / load:.2f} (target <= 2.0); "
-                     f"json.load without GC {strict:.2f} s: ratio {imp / strict:.2f}"))
-        peak = import_peak(DATA / "import-1000.json", exe)
-        rows.append((f"import peak memory ({size / 2**20:.0f} MB file)", f"{peak:.0f} MB",
-                     f"{peak / (size / 2**20):.1f} MB per MB of file (a fresh process, interpreter "
-                     "included)"))
+        bench_import(results, args.runs)
     if args.only in (None, "report"):
-        month = DATA / "month-5000"
-        build_cache(month / "cache.sqlite3", 5000, MONTH_START, MONTH_END)
-        env = {**os.environ, "PAYG_TUI_CACHE_DIR": str(month)}
-        wall, rss = median_of(args.runs, [*exe, "report", MONTH, "--format", "json"], env)
-        lines = len(json.loads(subprocess.run([*exe, "report", MONTH, "--format", "json"], env=env,
-                                              capture_output=True, text=True).stdout)["lines"])
-        rows.append((f"report {MONTH} --format json ({lines} lines)", f"{wall:.2f} s",
-                     f"peak RSS {rss:.0f} MB (targets <= 1 s, <= 250 MB)"))
-    if args.only in (None, "periods") and not args.quick:
-        year = DATA / "year-5000"
-        build_cache(year / "cache.sqlite3", 5000, YEAR_START, MONTH_END)
-        env = {**os.environ, "PAYG_TUI_CACHE_DIR": str(year)}
-        wall, rss = median_of(args.runs, [*exe, "periods"], env, forget_summaries(year / "cache.sqlite3"))
-        rows.append(("periods over 12 months, computed", f"{wall:.2f} s",
-                     f"peak RSS {rss:.0f} MB (target <= 3 s)"))
-        wall, rss = median_of(args.runs, [*exe, "periods"], env)
-        rows.append(("periods over 12 months, saved summaries", f"{wall:.2f} s", f"peak RSS {rss:.0f} MB"))
-    print(f"\nmachine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, median of {args.runs} runs\n")
-    print("| what | wall | notes |\n| --- | --- | --- |")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+        bench_report(results, args.runs)
+    if args.only in (None, "periods"):
+        bench_periods(results, args.runs)
+    return results.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,11 +1,12 @@
 """Dashboard speed: start-up, a large period, sorting/filtering, and UI gaps during a sync.
 
-    /work/venv/bin/python benchmarks/bench_ui.py --cache LARGE.sqlite3 [--small SMALL.sqlite3]
-        [--runs 7] [--sync-accounts 200]
+    python benchmarks/bench_ui.py [--cache LARGE.sqlite3] [--small MANY.sqlite3] [--pairs 11]
+        [--sync-accounts 200] [--json] [--save]
 
 - start-up: subprocesses, each exits on its first frame with the period rows
-  shown; compared with a minimal Textual app that exits on its first frame,
-  in the same run; medians.
+  shown (`payg-tui` exactly: the CLI parser, then `run_dashboard`), in turn
+  with a bare Textual app (hello + footer) that exits on its first frame;
+  the ratio is the median of the paired ratios.
 - large period: Enter on the newest period of `--cache` (about 15,000 lines for
   the large reseller), with a fresh `Books` each time: "cold" (Enter at once,
   the report is built after Enter) and "warm" (the cursor rested on the period,
@@ -15,7 +16,8 @@
 - sync: a sandbox with `--sync-accounts` accounts, an empty cache; a 10 ms
   timer on the UI thread records the longest gap between its ticks.
 
-Build a large cache with the generator (see docs/performance.md).
+The caches default to the ones bench_engine.py builds: the 5,000-account
+month (large period) and 24 months of the same reseller (start-up).
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Results, add_output_options, median, python_child_env, run_child
+
 sys.path.insert(0, str(ROOT))
 
 MINIMAL = """
@@ -58,35 +63,29 @@ raise SystemExit(run_dashboard(demo=args.demo, headless=True, size=(120, 36), ex
 """
 
 
-def run_script(code: str, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def bench_startup(cache: Path, runs: int) -> dict[str, float]:
-    import os
-
+def bench_startup(cache: Path, pairs: int) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="payg-bench-"))
     shutil.copyfile(cache, scratch / "cache.sqlite3")  # where run_dashboard looks; leaves `cache` alone
-    env = dict(os.environ, PAYG_TUI_CONFIG_DIR=str(scratch), PAYG_TUI_CACHE_DIR=str(scratch))
+    # Both apps run from bytecode, as an installed payg-tui does (python_child_env): with
+    # PYTHONDONTWRITEBYTECODE set, textual would use its installed .pyc files while every
+    # edited payg_tui module was compiled again on each run.
+    env = python_child_env(PAYG_TUI_CONFIG_DIR=str(scratch), PAYG_TUI_CACHE_DIR=str(scratch),
+                           PYTHONPYCACHEPREFIX=str(scratch / "pycache"))
     env.pop("PAYG_API_URL", None)
     env.pop("PAYG_API_TOKEN", None)
-    # Both apps run from bytecode, as an installed payg-tui does: with PYTHONDONTWRITEBYTECODE
-    # set, textual would use its installed .pyc files while every edited payg_tui module was
-    # compiled again on each run. The warm-up runs write the bytecode of both to the scratch dir.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    minimal_cmd = [sys.executable, "-c", MINIMAL]
+    dashboard_cmd = [sys.executable, "-c", DASHBOARD]
+    run_child(minimal_cmd, env)  # warm the file cache and bytecode
+    run_child(dashboard_cmd, env)  # and, if the saved period summaries are missing, compute them once
+    run_child(dashboard_cmd, env)  # a first open after a change checks the file once
     minimal, dashboard = [], []
-    run_script(MINIMAL, env)  # warm the file cache and bytecode
-    run_script(DASHBOARD, env)  # and, if the saved period summaries are missing, compute them once
-    for _ in range(runs):  # interleaved, so both see the same machine load
-        minimal.append(run_script(MINIMAL, env))
-        dashboard.append(run_script(DASHBOARD, env))
+    for _ in range(pairs):  # in turn, so both see the same machine load
+        minimal.append(run_child(minimal_cmd, env))
+        dashboard.append(run_child(dashboard_cmd, env))
     shutil.rmtree(scratch, ignore_errors=True)
-    low, high = statistics.median(minimal), statistics.median(dashboard)
-    return {"minimal_s": low, "dashboard_s": high, "ratio": high / low}
+    return {"minimal": minimal, "dashboard": dashboard,
+            "ratios": [d.wall / m.wall for m, d in zip(minimal, dashboard, strict=True)],
+            "cpu_ratios": [d.cpu / m.cpu for m, d in zip(minimal, dashboard, strict=True)]}
 
 
 async def _open_newest(app: Any, results: dict[str, float], prefix: str) -> Any:
@@ -235,20 +234,58 @@ async def bench_sync(accounts: int) -> dict[str, float]:
             "p99_gap_s": gaps[int(len(gaps) * 0.99)] if gaps else 0.0}
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, required=True, help="the large reseller's cache")
-    parser.add_argument("--small", type=Path, help="a typical cache for the start-up ratio")
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cache", type=Path, help="the large reseller's month (default: "
+                        "bench_engine's 5,000-account month)")
+    parser.add_argument("--small", type=Path, help="a cache with many periods for the start-up "
+                        "(default: bench_engine's 24 months)")
+    parser.add_argument("--pairs", type=int, default=11, help="start-up runs of each app, in turn")
     parser.add_argument("--sync-accounts", type=int, default=200)
+    parser.add_argument("--skip-sync", action="store_true")
+    add_output_options(parser)
     args = parser.parse_args()
-    for label, cache in (("small", args.small), ("large", args.cache)):
-        if cache is not None:
-            print(f"start-up ({label} cache):", {k: round(v, 3) for k, v in
-                                                bench_startup(cache, args.runs).items()})
-    print("large period:", {k: round(v, 4) for k, v in asyncio.run(bench_large(args.cache)).items()})
-    print("sync:", {k: round(v, 4) for k, v in asyncio.run(bench_sync(args.sync_accounts)).items()})
+    from bench_engine import month_cache, months24_cache
+
+    large = args.cache or month_cache(5000)
+    many = args.small or months24_cache()
+    results = Results("ui", "Dashboard", args)
+    bare = "a bare Textual app (hello + footer)"
+    for label, cache in (("24 periods", many), ("1 large period", large)):
+        runs = bench_startup(cache, args.pairs)
+        dash, minimal = runs["dashboard"], runs["minimal"]
+        key = "startup_many" if cache == many else "startup_large"
+        results.ratio(key, f"start to the period rows painted, cache of {label}",
+                      median([r.wall for r in dash]), median([r.wall for r in minimal]), "s",
+                      1.3, bare, ratios=runs["ratios"],
+                      note=f"CPU ratio {median(runs['cpu_ratios']):.2f}")
+    opened = asyncio.run(bench_large(large))
+    lines = f"{opened['lines']:,.0f} lines"
+    results.target("cold_first_paint", f"large period ({lines}), cold: Enter to first paint",
+                   opened["cold_first_paint_s"], "s", 0.5)
+    results.target("cold_table_painted", f"large period ({lines}), cold: Enter to the table "
+                   "painted", opened["cold_table_painted_s"], "s", 0.5,
+                   note=f"report built on the worker in {opened['cold_report_worker_s']:.2f} s")
+    results.figure("warm_table_painted", "large period, warm (report built ahead): Enter to "
+                   "the table painted", opened["warm_table_painted_s"], "s",
+                   note=f"first paint {opened['warm_first_paint_s']:.3f} s")
+    results.figure("ahead_build", "building the report ahead (worker)", opened["ahead_build_s"],
+                   "s")
+    results.figure("longest_gap_cold", "longest UI-thread pause while a period opens, cold",
+                   opened["cold_ui_longest_gap_s"], "s",
+                   note=f"warm {opened['warm_ui_longest_gap_s']:.3f} s")
+    results.figure("pagedown", f"page-down frame, {opened['account_rows']:,.0f} account rows "
+                   "(median of 20)", opened["pagedown_frame_median_s"], "s")
+    results.figure("sort", "sort the account rows by amount", opened["sort_s"], "s")
+    results.figure("filter", "filter: first keystroke (builds the search index)",
+                   opened["filter_first_s"], "s", note=f"next ones {opened['filter_next_s']:.3f} s")
+    if not args.skip_sync:
+        synced = asyncio.run(bench_sync(args.sync_accounts))
+        results.target("sync_gap", f"longest UI-thread gap during a sync of {args.sync_accounts:,} "
+                       "accounts (10 ms timer)", synced["max_gap_s"], "s", 0.1,
+                       note=f"p99 {synced['p99_gap_s']:.3f} s, sync {synced['sync_s']:.1f} s")
+    return results.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
