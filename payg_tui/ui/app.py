@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,10 +189,12 @@ class PaygApp(App[int]):
 
     def on_unmount(self) -> None:
         # Whatever made the app quit (q, ctrl+q, an error), a sync still running is
-        # ended now: its worker thread, which the exit joins, waits on the child.
-        from payg_tui.service import sync_child
-
-        sync_child.end_all()
+        # ended now: its worker thread, which the exit joins, waits on the child. The
+        # module is imported by the first sync; without one there is nothing to end
+        # (and quitting need not import it).
+        sync_child = sys.modules.get("payg_tui.service.sync_child")
+        if sync_child is not None:
+            sync_child.end_all()
 
     async def on_event(self, event: events.Event) -> None:
         # A key typed right after q can still be on its way while the app closes its

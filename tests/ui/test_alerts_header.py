@@ -27,6 +27,11 @@ async def until(pilot: Pilot[object], done: Callable[[], bool], timeout: float =
         await pilot.pause(0.05)
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    shown = None
+    while (now := screen_text(pilot)) != shown:  # and the screen settles (a header grows a line)
+        assert time.monotonic() < limit, "timed out"
+        shown = now
+        await pilot.pause(0.05)
 
 
 async def test_the_header_counts_the_alerts_and_shows_the_most_urgent() -> None:
