@@ -1,6 +1,6 @@
 """Benchmark of issue 13: `statements` on the 5,000-account month, and the Customers tab.
 
-    python benchmarks/bench_statements.py [--runs N] [--skip-ui]
+    python benchmarks/bench_statements.py [--runs N] [--skip-ui] [--json] [--save]
 
 Uses the large month of bench_engine.py (5,000 accounts, about 7,500 add-ons,
 hourly, Europe/Brussels; built once under bench-data/) with a resale.toml
@@ -18,17 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_engine import DATA, MONTH, MONTH_END, MONTH_START, build_cache  # noqa: E402
+from bench_engine import MONTH, month_cache  # noqa: E402
+from common import DATA, Results, add_output_options, median, python_child_env, run_child  # noqa: E402
 
 TARGET = 1.5  # seconds, issue 13
 RESALE = """\
@@ -51,49 +51,33 @@ rule = "hourly"
 discount = "35%"
 """
 
-PROBE = (
-    "import resource, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-    "w = time.perf_counter() - t\n"
-    "assert r.returncode == 0, r.stderr.decode()\n"
-    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-    "print(w, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)\n"
-)
-
-
 def prepare() -> tuple[Path, Path]:
-    month = DATA / "month-5000"
-    build_cache(month / "cache.sqlite3", 5000, MONTH_START, MONTH_END)
+    month = month_cache(5000).parent
     config = DATA / "resale-config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "resale.toml").write_text(RESALE, encoding="utf-8")
     return month, config
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one fresh process running `cmd`."""
-    out = subprocess.run([sys.executable, "-c", PROBE, *cmd], env=env, capture_output=True, text=True,
-                         check=True)
-    wall, cpu, rss = out.stdout.split()
-    return float(wall), float(cpu), float(rss)
-
-
-def bench_command(runs: int, month: Path, config: Path) -> list[str]:
-    env = {**os.environ, "PAYG_TUI_CACHE_DIR": str(month), "PAYG_TUI_CONFIG_DIR": str(config)}
+def bench_command(results: Results, runs: int, month: Path, config: Path) -> None:
+    env = python_child_env(PAYG_TUI_CACHE_DIR=str(month), PAYG_TUI_CONFIG_DIR=str(config))
     exe = [sys.executable, "-m", "payg_tui.cli"]
-    rows = []
-    for args in (["statements", MONTH, "--format", "json"], ["statements", MONTH, "--format", "table"],
-                 ["report", MONTH, "--format", "json"]):
-        timed([*exe, *args], env)  # warm the page cache and bytecode
-        samples = [timed([*exe, *args], env) for _ in range(runs)]
-        wall = statistics.median(s[0] for s in samples)
-        cpu = statistics.median(s[1] for s in samples)
-        rss = max(s[2] for s in samples)
-        verdict = "" if args[0] == "report" else (
-            f"; target <= {TARGET} s: {'ok' if wall <= TARGET else 'NOT OK'}")
-        rows.append(f"| {' '.join(args)} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MB{verdict} |")
-    return rows
+    report = [*exe, "report", MONTH, "--format", "json"]
+    for fmt_ in ("json", "table"):
+        cmd = [*exe, "statements", MONTH, "--format", fmt_]
+        run_child(cmd, env)  # warm the page cache and bytecode
+        run_child(report, env)
+        samples, reports = [], []
+        for _ in range(runs):  # in turn with `report` of the same month: the cost it builds on
+            samples.append(run_child(cmd, env))
+            reports.append(run_child(report, env))
+        walls = [r.wall for r in samples]
+        results.target(f"statements_{fmt_}", f"`statements {MONTH} --format {fmt_}`, 5,000 accounts",
+                       median(walls), "s", TARGET,
+                       note=f"{min(walls):.2f}-{max(walls):.2f} s over {runs} runs, CPU "
+                            f"{median([r.cpu for r in samples]):.2f} s, peak RSS "
+                            f"{max(r.rss_mb for r in samples):.0f} MB; `report` in turn "
+                            f"{median([r.wall for r in reports]):.2f} s")
 
 
 async def _customers_tab(cache: Path, config: Path, with_resale: bool) -> tuple[float, float]:
@@ -135,37 +119,34 @@ async def _customers_tab(cache: Path, config: Path, with_resale: bool) -> tuple[
         books.close()
 
 
-def bench_tab(runs: int, month: Path, config: Path) -> list[str]:
-    rows = []
+def bench_tab(results: Results, runs: int, month: Path, config: Path) -> None:
     cache = month / "cache.sqlite3"
     samples: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
     for _ in range(runs):
         for with_resale in (False, True):  # interleaved: both see the same machine load
             samples[with_resale].append(asyncio.run(_customers_tab(cache, config, with_resale)))
-    for with_resale in (False, True):
-        label = "with resale.toml" if with_resale else "without resale.toml"
-        wall = statistics.median(s[0] for s in samples[with_resale])
-        cpu = statistics.median(s[1] for s in samples[with_resale])
-        rows.append(f"| Customers tab of {MONTH} painted, {label} | {wall * 1000:.0f} ms | "
-                    f"{cpu * 1000:.0f} ms (UI thread) | |")
-    return rows
+    without = [s[0] for s in samples[False]]
+    with_ = [s[0] for s in samples[True]]
+    results.figure("customers_tab", f"Customers tab of {MONTH} painted, with resale.toml",
+                   median(with_), "s",
+                   note=f"without: {median(without):.3f} s; UI-thread CPU "
+                        f"{median([s[1] for s in samples[True]]) * 1000:.0f} ms with, "
+                        f"{median([s[1] for s in samples[False]]) * 1000:.0f} ms without")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-ui", action="store_true")
+    add_output_options(parser)
     args = parser.parse_args()
-    DATA.mkdir(exist_ok=True)
     month, config = prepare()
-    rows = bench_command(args.runs, month, config)
+    results = Results("statements", "Customer statements on the large reseller", args)
+    bench_command(results, args.runs, month, config)
     if not args.skip_ui:
-        rows += bench_tab(args.runs, month, config)
-    print(f"\nmachine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, Python "
-          f"{sys.version.split()[0]}, median of {args.runs} runs\n")
-    print("| what | wall | CPU | notes |\n| --- | --- | --- | --- |")
-    print("\n".join(rows))
+        bench_tab(results, args.runs, month, config)
+    return results.finish()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

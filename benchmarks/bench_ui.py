@@ -251,11 +251,11 @@ def main() -> int:
     many = args.small or months24_cache()
     results = Results("ui", "Dashboard", args)
     bare = "a bare Textual app (hello + footer)"
-    for label, cache in (("24 periods", many), ("1 large period", large)):
+    startups = {many: "startup_many", large: "startup_large"}  # one run when both are the same
+    for cache, key in startups.items():
         runs = bench_startup(cache, args.pairs)
         dash, minimal = runs["dashboard"], runs["minimal"]
-        key = "startup_many" if cache == many else "startup_large"
-        results.ratio(key, f"start to the period rows painted, cache of {label}",
+        results.ratio(key, f"start to the period rows painted, cache {cache.parent.name}",
                       median([r.wall for r in dash]), median([r.wall for r in minimal]), "s",
                       1.3, bare, ratios=runs["ratios"],
                       note=f"CPU ratio {median(runs['cpu_ratios']):.2f}")

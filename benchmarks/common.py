@@ -98,24 +98,38 @@ class Run:
     out: str
 
 
+# Each timed command is started by this small probe process, which reports the command's
+# own rusage. Started straight from the benchmark, a child's peak RSS would count the
+# benchmark's own memory at the fork (Linux keeps the high-water mark across exec).
+_PROBE = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    json.dump({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024,
+               "code": os.waitstatus_to_exitcode(status)}, out)
+"""
+
+
 def run_child(argv: Sequence[str], env: dict[str, str] | None = None, *,
               ok_codes: Sequence[int] = (0,), keep_output: bool = False) -> Run:
     """One fresh process: wall time, CPU time and peak RSS (os.wait4's rusage of that child)."""
     import tempfile
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(list(argv), env=env, stdout=out, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        if code not in ok_codes:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as figures:
+        subprocess.run([sys.executable, "-c", _PROBE, figures.name, *argv], env=env, stdout=out,
+                       stderr=err, cwd=ROOT, check=True)
+        measured = json.loads(Path(figures.name).read_text())
+        if measured["code"] not in ok_codes:
             err.seek(0)
-            raise SystemExit(f"{' '.join(map(str, argv[:4]))} failed ({code}): "
+            raise SystemExit(f"{' '.join(map(str, argv[:4]))} failed ({measured['code']}): "
                              f"{err.read().decode(errors='replace')[-2000:]}")
         out.seek(0)
         text = out.read().decode(errors="replace") if keep_output else ""
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text)
+    return Run(measured["wall"], measured["cpu"], measured["rss"], text)
 
 
 def python_child_env(**extra: str) -> dict[str, str]:
