@@ -34,6 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("PAYG_BENCH_DATA") or ROOT / "bench-data")
 RESULTS = ROOT / "benchmarks" / "results"
+_STARTED = datetime.now(UTC)  # when the script started: its duration in the results
+_LOAD_BEFORE = os.getloadavg()[0]
 
 
 # -- generated data -------------------------------------------------------------------
@@ -184,8 +186,8 @@ class Results:
         self.args = args
         self.targets: list[Target] = []
         self.figures: list[Figure] = []
-        self.started = datetime.now(UTC)
-        self.load_before = os.getloadavg()[0]
+        self.started = _STARTED
+        self.load_before = _LOAD_BEFORE
 
     def target(self, id: str, what: str, measured: float, unit: str, limit: float,
                **more: Any) -> Target:
