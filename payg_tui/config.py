@@ -398,6 +398,25 @@ def save_config(config: Config, path: Path | None = None) -> Path:
     return path
 
 
+def load_section(section: str, path: Path | None = None) -> dict[str, Any]:
+    """A table of the file that `Config` does not hold (the dashboard's `[dashboard]`),
+    as it is: its owner checks each value. Empty when missing or not a table."""
+    table = _read_document(path or locations.config_path()).get(section, {})
+    return table if isinstance(table, dict) else {}
+
+
+def save_section(section: str, table: Mapping[str, Any], path: Path | None = None) -> Path:
+    """Replace one table of the file, keeping everything else (atomically, 0600)."""
+    path = path or locations.config_path()
+    doc = _read_document(path)
+    if table:
+        doc[section] = dict(table)
+    else:
+        doc.pop(section, None)
+    _write_private(path, doc)
+    return path
+
+
 def exposure(path: Path | None = None) -> str | None:
     """A warning when the config file holds a secret that other users can read.
 

@@ -12,7 +12,6 @@ import dataclasses
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Literal, TypeVar
 from payg_tui import locations
 from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
-from payg_tui.service import formats
+from payg_tui.service import export_file, formats
 from payg_tui.service.intake import Clock, future_warning, utc_now
 from payg_tui.store.cache import Store
 
@@ -202,19 +201,15 @@ class Books:
                 self._reports.pop(next(iter(self._reports)))
         return report
 
-    def export(self, key: str, fmt: ExportFormat, path: Path) -> Path:
-        """Write the period's report as the CLI would; returns the absolute path."""
+    def export(self, key: str, fmt: ExportFormat, path: Path, *, overwrite: bool = False) -> Path:
+        """Write the period's report as the CLI would; returns the absolute path.
+
+        An existing file is replaced only with `overwrite`; see `export_file`.
+        """
+        export_file.target(path, overwrite=overwrite)  # refuse before building the report
         report = self.report(key)
         text = formats.report_json(report) if fmt == "json" else formats.report_csv(report)
-        path = path.expanduser().resolve()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{int(time.time() * 1000)}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError as error:
-            raise UsageError(f"cannot write {path}: {error.strerror}") from None
-        return path
+        return export_file.write(path, text, overwrite=overwrite)
 
 
 def _billing(compute: Callable[[], T]) -> T:

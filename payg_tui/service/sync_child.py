@@ -51,9 +51,9 @@ class SyncRequest:
 
 def request_from(config: Config, cache: Path, *, quick: bool = False) -> SyncRequest:
     if not config.api_url:
-        raise UsageError("no API URL set: open Settings (ctrl+s) or run `payg-tui config set api.url URL`")
+        raise UsageError("no API URL set: press c for Settings or run `payg-tui config set api.url URL`")
     if not config.api_token:
-        raise UsageError("no API token set: open Settings (ctrl+s) or set PAYG_API_TOKEN")
+        raise UsageError("no API token set: press c for Settings or set PAYG_API_TOKEN")
     return SyncRequest(cache, config.api_url, config.api_token, config.connect_timeout,
                        config.read_timeout, config.request_timeout, config.max_page_mb, quick)
 

@@ -12,7 +12,7 @@ import gc
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,6 +30,7 @@ from payg_tui.service.books import Books
 from payg_tui.ui.messages import (
     AlertsChecked,
     CacheChanged,
+    ExportFailed,
     ExportFinished,
     LoadFailed,
     PeriodsLoaded,
@@ -40,10 +41,13 @@ from payg_tui.ui.messages import (
     SyncFinished,
     SyncProgressed,
 )
+from payg_tui.ui.preferences import Preferences, tab_of
+from payg_tui.ui.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
     from textual.command import Provider as PaletteProvider
     from textual.screen import Screen
+    from textual.theme import Theme
 
     from payg_tui.config import Config
     from payg_tui.engine.alerts import AlertRules
@@ -119,6 +123,12 @@ class PaygApp(App[int]):
         self._ahead_wanted: str | None = None  # the period whose report to build next
         self._ahead_running = False
         self.built_ahead: str | None = None  # the last period whose report was built ahead
+        # The theme and each tab's sort are remembered in the config file; the demo
+        # neither reads nor writes them (its choices last the session).
+        self.remembers = books.source != "demo"
+        self.preferences = Preferences.read(config_path) if self.remembers else Preferences()
+        if self.preferences.theme in self.available_themes:
+            self.theme = self.preferences.theme
         if books.source == "demo":
             self.set_reactive(PaygApp.online, "demo")
         elif config is None or not (config.api_url and config.api_token):
@@ -158,6 +168,7 @@ class PaygApp(App[int]):
         if self.auto_sync and self.online == "cache":
             self.start_sync(quick=True)
         self.set_interval(60, self._refresh_age)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.books.source == "cache":
             self.set_interval(WATCH_EVERY, self._watch_cache)
 
@@ -457,6 +468,40 @@ class PaygApp(App[int]):
         self.notify(prefix + message.message, title="sync", severity="error" if not message.quick
                     else "warning", timeout=8)
 
+    # -- what is remembered: the theme, each tab's sort --------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self.preferences.theme:
+            self.preferences.theme = theme.name
+            self._remember()
+
+    @on(VirtualTable.Ready)
+    def _sort_as_remembered(self, message: VirtualTable.Ready) -> None:
+        tab = tab_of(message.table.id)
+        remembered = self.preferences.sorts.get(tab) if tab else None
+        if remembered is not None:
+            message.table.sort_by(*remembered)
+
+    @on(VirtualTable.Sorted)
+    def _sorted(self, message: VirtualTable.Sorted) -> None:
+        tab = tab_of(message.table.id)
+        if tab and self.preferences.sorts.get(tab) != (message.label, message.reverse):
+            self.preferences.sorts[tab] = (message.label, message.reverse)
+            self._remember()
+
+    def _remember(self) -> None:
+        if self.remembers:
+            self._save_preferences(replace(self.preferences, sorts=dict(self.preferences.sorts)))
+
+    @work(thread=True, exclusive=True, group="preferences")
+    def _save_preferences(self, preferences: Preferences) -> None:
+        try:
+            preferences.save(self.config_path)
+        except (UserError, OSError) as error:
+            reason = error.message if isinstance(error, UserError) else (error.strerror or str(error))
+            self.call_from_thread(self.notify, f"cannot remember the theme and sort: {reason}",
+                                  severity="warning")
+
     # -- export ---------------------------------------------------------------
 
     def default_export_path(self, key: str, fmt: ExportFormat) -> Path:
@@ -474,7 +519,7 @@ class PaygApp(App[int]):
 
         def done(request: ExportRequest | None) -> None:
             if request is not None:
-                self.export_report(chosen, request.fmt, request.path)
+                self.export_report(chosen, request.fmt, request.path, request.overwrite)
 
         self.push_screen(ExportDialog(chosen, self.default_export_path(chosen, "csv"),
                                       self.default_export_path(chosen, "json")), done)
@@ -491,13 +536,17 @@ class PaygApp(App[int]):
         return key
 
     @work(thread=True, group="export")
-    def export_report(self, key: str, fmt: ExportFormat, path: Path) -> None:
+    def export_report(self, key: str, fmt: ExportFormat, path: Path, overwrite: bool = False) -> None:
         try:
-            written = self.books.export(key, fmt, path)
-        except UserError as error:
-            self.post_message(LoadFailed("export", error.message))
+            written = self.books.export(key, fmt, path, overwrite=overwrite)
+        except UserError as error:  # its message starts "cannot export"
+            self.post_message(ExportFailed(error.message))
             return
         self.post_message(ExportFinished(written))
+
+    @on(ExportFailed)
+    def _export_failed(self, message: ExportFailed) -> None:
+        self.notify(message.message, title="export", severity="error")
 
     @on(ExportFinished)
     def _exported(self, message: ExportFinished) -> None:
@@ -526,18 +575,27 @@ class PaygApp(App[int]):
 
         if isinstance(self.screen, SettingsScreen):
             return
-        self.push_screen(SettingsScreen(self.config_path))
+        if self.books.source == "demo":  # the demo never touches the user's config file
+            from payg_tui.config import Config
+
+            self.push_screen(SettingsScreen(in_memory=self.config or Config()))
+        else:
+            self.push_screen(SettingsScreen(self.config_path))
 
     def settings_saved(self, config: Config) -> None:
-        """The settings screen wrote the file: use it from now on (unless env overrides)."""
+        """The settings screen wrote the file: use it from now on (unless env overrides).
+        With the demo, it kept them in memory."""
         from payg_tui.config import load_config
 
+        if self.books.source == "demo":
+            self.config = config  # in memory only
+            return
         try:
             self.config = load_config(self.config_path)
         except UserError as error:
             self.notify(error.message, severity="error")
             return
-        if self.books.source != "demo" and self.online in ("no-api", "offline"):
+        if self.online in ("no-api", "offline"):
             self.online = "cache"
 
     def open_period(self, key: str) -> None:

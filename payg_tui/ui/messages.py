@@ -73,6 +73,11 @@ class ExportFinished(Message):
 
 
 @dataclass
+class ExportFailed(Message):
+    message: str
+
+
+@dataclass
 class AlertsChecked(Message):
     """The alerts at this minute; None when they cannot be checked (no data yet)."""
 

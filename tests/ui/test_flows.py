@@ -216,6 +216,7 @@ async def test_export_writes_the_report_where_the_dialog_says(demo_app: PaygApp,
         demo_app.screen.query_one("#fmt-json").value = True  # type: ignore[attr-defined]
         await pilot.pause()
         field = demo_app.screen.query_one("#export-path")
+        (tmp_path / "out").mkdir()
         field.value = str(tmp_path / "out" / "nov.json")  # type: ignore[attr-defined]
         await pilot.press("enter")
         await settle(pilot)

@@ -15,7 +15,8 @@ GENERAL = (
     ("ctrl+p", "command palette: jump to a period, sync, export, sort, theme"),
     ("↑ ↓ pgup pgdn home end", "move in a table (j/k too)"),
     ("enter / double click", "open the row: a period, an account, a customer"),
-    ("1-9 / click a header", "sort by that column; again to reverse"),
+    ("1-9 / click a header", "sort by the table's 1st-9th column (the same one at any width); "
+                             "again to reverse; remembered per tab"),
     ("/", "filter as you type; enter keeps it, escape drops it"),
     ("[ ]", "previous / next tab (period screen)"),
     ("escape", "back (or clear the filter first)"),

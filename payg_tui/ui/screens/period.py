@@ -210,6 +210,8 @@ class PeriodScreen(TableScreen):
         if not still_open(self):
             return
         self._stop_loading()
+        if self.report is None:  # not "loading…" for ever once the notification has gone
+            self.query_one("#summary", Static).update(Text(f"{self.key} · cannot load: {message.message}"))
         self.payg.notify(message.message, title=f"cannot load {message.what}", severity="error")
 
     @on(ReportLoaded)

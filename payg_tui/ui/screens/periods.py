@@ -34,8 +34,9 @@ def period_columns(exponent: int) -> list[Column[PeriodSummary]]:
                search=lambda s: s.period.key),
         Column("status", lambda s: s.status, lambda s: s.status, width=11,
                search=lambda s: s.status, tone=lambda s: STATUS_TONE[s.status]),
-        Column("accts", lambda s: str(s.accounts), lambda s: s.accounts, width=5, align="right"),
-        Column("add-ons", lambda s: str(s.addons), lambda s: s.addons, width=7, align="right"),
+        # Narrow: the missing hours go first, then coverage and the counts; money stays.
+        Column("accts", lambda s: str(s.accounts), lambda s: s.accounts, width=5, align="right", drop=1),
+        Column("add-ons", lambda s: str(s.addons), lambda s: s.addons, width=7, align="right", drop=2),
         Column("billed", money(lambda s: s.totals.billed), lambda s: s.totals.billed, width=9,
                align="right"),
         Column("pending", money(lambda s: s.totals.pending), lambda s: s.totals.pending, width=8,
@@ -43,10 +44,10 @@ def period_columns(exponent: int) -> list[Column[PeriodSummary]]:
         Column("estimate", money(lambda s: s.totals.estimate), lambda s: s.totals.estimate, width=9,
                align="right"),
         Column("hours", lambda s: coverage(s.hours_observed, s.period.hours),
-               lambda s: s.hours_observed, width=7, align="right", drop=1),
+               lambda s: s.hours_observed, width=7, align="right", drop=3),
         Column("miss", lambda s: str(s.missing_hours), lambda s: s.missing_hours, width=4,
                align="right", tone=lambda s: "vtable--bad" if s.missing_hours else "vtable--muted",
-               drop=2),
+               drop=4),
     ]
 
 

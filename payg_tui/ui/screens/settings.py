@@ -3,6 +3,9 @@
 The file is read when the screen is built and its widgets are made with their
 values, so nothing is queried in `on_mount`: a screen closed before it mounted
 (Enter and `c` in one write) has nothing left to do.
+
+With the demo (`in_memory`), the file is neither read nor written: the
+settings live in the app for the session, and the screen says so.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ class SettingsScreen(Screen[None]):
 
     AUTO_FOCUS = "#api-url"
 
-    def __init__(self, config_path: Path | None = None) -> None:
+    def __init__(self, config_path: Path | None = None, *, in_memory: Config | None = None) -> None:
         super().__init__()
         self.config_path = config_path
-        self.config: Config | None = None
+        self.in_memory = in_memory is not None
+        self.config: Config | None = in_memory
         self.url_field = Input(placeholder="https://api.host.example/payg", id="api-url")
         self.token_field = Input(password=True, id="api-token")
         self.error_line = Static("", id="settings-error", markup=False)
@@ -64,6 +68,11 @@ class SettingsScreen(Screen[None]):
         from payg_tui import locations
         from payg_tui.config import load_config, mask
 
+        if self.config is not None and self.in_memory:
+            self.url_field.value = self.config.api_url or ""
+            self.token_field.placeholder = f"set: {mask(self.config.api_token)}"
+            return ("demo: these settings are kept in memory for this session only; "
+                    "the config file is not read or written")
         try:
             self.config = load_config(self.config_path, apply_env=False)
         except UserError as error:
@@ -98,7 +107,7 @@ class SettingsScreen(Screen[None]):
             if token:
                 validate("api.token", token)
                 config = config.with_value("api.token", token)
-            path = save_config(config, self.config_path)
+            path = None if self.in_memory else save_config(config, self.config_path)
         except UserError as error:
             self._error(error.message)
             return
@@ -107,7 +116,7 @@ class SettingsScreen(Screen[None]):
         self.token_field.value = ""
         app: PaygApp = self.app  # type: ignore[assignment]
         app.settings_saved(config)
-        app.notify(f"settings saved to {path}")
+        app.notify("settings kept for this session (demo)" if path is None else f"settings saved to {path}")
 
     @on(Button.Pressed, "#settings-back")
     def action_back(self) -> None:

@@ -9,20 +9,31 @@ most, and not at all when the shown keys are the same.
 The rebuild is deferred to after the next refresh; by then the footer's
 screen may have been popped (Escape right after Enter), so it runs only while
 that screen is still on the stack (see `lifetime`).
+
+Keys that do not fit the width are left out whole (the palette key, docked on
+the right, would otherwise cover half of one: "c Setting▏^p palette").
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from payg_tui.ui.lifetime import on_stack
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-Shown = tuple[tuple[str, str, str, bool, str], ...]
+Shown = tuple[int, tuple[tuple[str, str, str, bool, str], ...]]  # (width, keys)
+
+
+def _width(key: FooterKey) -> int:
+    """Cells a compact key takes: `k Description`."""
+    return cell_len(key.key_display) + (1 + cell_len(key.description) if key.description else 0)
 
 
 class KeyFooter(Footer):
@@ -43,10 +54,29 @@ class KeyFooter(Footer):
             self._pending_on = app.screen
             self.call_after_refresh(self._update)
 
+    def on_resize(self) -> None:
+        if on_stack(self):
+            self.bindings_changed(self.screen)
+
+    def compose(self) -> ComposeResult:
+        widgets = list(super().compose())
+        palette = [w for w in widgets if w.has_class("-command-palette")]
+        room = self.app.size.width - sum(_width(w) + 2 for w in palette if isinstance(w, FooterKey))
+        for widget in widgets:
+            if widget in palette:
+                continue
+            need = _width(widget) + 1 if isinstance(widget, FooterKey) else 0  # + its right margin
+            if need > room:
+                break
+            room -= need
+            yield widget
+        yield from palette
+
     def _keys(self) -> Shown:
-        return tuple((binding.key, binding.action, binding.description, enabled, tooltip)
-                     for _, binding, enabled, tooltip in self.screen.active_bindings.values()
-                     if binding.show or binding.action == "command_palette")
+        return (self.app.size.width,
+                tuple((binding.key, binding.action, binding.description, enabled, tooltip)
+                      for _, binding, enabled, tooltip in self.screen.active_bindings.values()
+                      if binding.show or binding.action == "command_palette"))
 
     async def _update(self) -> None:
         self._pending_on = None

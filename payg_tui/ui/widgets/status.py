@@ -2,7 +2,9 @@
 
 One line, and a second one with the most urgent alert when there is any
 (alerts.md): the count sits right after the app's tag, where a narrow
-terminal does not cut it.
+terminal does not cut it. Offline, "offline · cache N min old" comes first,
+even before it: the line is cut from the right, and how stale the figures
+are matters more than anything else on it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class DashboardHeader(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" payg ", style="bold reverse")
         text.append(" ")
+        offline = app.online == "offline"
+        if offline:
+            age = status.age.removeprefix("last updated ").removesuffix(" ago") if status.age else None
+            text.append(f"offline · cache {age} old" if age else "offline · cache", style="bold")
+            text.append(" · ")
         alerts = app.alerts
         if alerts is not None and alerts.alerts:
             count = len(alerts.alerts)
@@ -48,12 +55,14 @@ class DashboardHeader(Static):
             text.append("no data yet: press s to sync, c for settings")
         else:
             text.append_text(plain(provider.name, 32))
-            text.append(f" · {provider.currency} · ")
-            text.append(source_label(app.books.source, app.online), style="bold")
+            text.append(f" · {provider.currency}")
+            if not offline:
+                text.append(" · ")
+                text.append(source_label(app.books.source, app.online), style="bold")
             if status.as_of is not None:
                 text.append(f" · as of {when(status.as_of, provider.timezone)} "
                             f"{zone_abbr(status.as_of, provider.timezone)}")
-            if status.age:
+            if status.age and not offline:
                 text.append(f" ({status.age.removeprefix('last updated ')})")
         top = alerts.most_urgent if alerts is not None else None
         if alerts is None or top is None:

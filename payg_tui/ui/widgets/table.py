@@ -8,7 +8,9 @@ only refresh the view, so 15,000 lines sort in milliseconds.
 
 The header is line 0 and stays put while the rows scroll under it. Columns
 with a `drop` rank are hidden, highest rank first, when the table is too
-narrow for them (80 columns over SSH), so nothing wraps or overlaps.
+narrow for them (80 columns over SSH), so nothing wraps or overlaps; if that
+is not enough, whole columns go from the right: a column is never shown cut.
+Digit n sorts by the n-th column of the table, shown or not.
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
 
     class Highlighted(RowMessage):
         """The cursor moved to another row (or the rows changed under it)."""
+
+    class Ready(Message):
+        """Mounted: the app may apply the sort it remembers for this table."""
+
+        def __init__(self, table: VirtualTable[Any]) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> VirtualTable[Any]:
+            return self.table
 
     class Sorted(Message):
         def __init__(self, table: VirtualTable[Any], label: str, reverse: bool) -> None:
@@ -277,11 +290,18 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         if row is not None:
             self.post_message(self.Selected(self, row))
 
-    def action_sort(self, visible_index: int) -> None:
-        """Digits sort by the n-th *visible* column."""
+    def on_mount(self) -> None:
+        self.post_message(self.Ready(self))
+
+    def action_sort(self, index: int) -> None:
+        """Digit n sorts by the table's n-th column, whatever the width: a column a
+        narrow terminal hides keeps its digit (and the sort says it is hidden)."""
+        if index >= len(self.columns) or self.columns[index].sort_key is None:
+            return
+        self.sort_by(index)
         self._ensure_layout()
-        if visible_index < len(self._layout):
-            self.sort_by(self._layout[visible_index][0])
+        if index not in (i for i, _ in self._layout):
+            self.app.notify(f"sorted by {self.columns[index].label} (hidden at this width)")
 
     # -- mouse ----------------------------------------------------------------
 
@@ -337,6 +357,10 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
             if not droppable:
                 break
             shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
+        # Still too wide (a very narrow terminal): hide whole columns from the right
+        # rather than show half of one: a cut "936.55" reads as "93".
+        while needed(shown) > width and len(shown) > 1:
+            shown.pop()
         spare = max(0, width - needed(shown))
         flex = [i for i in shown if self.columns[i].flex]
         widths = {i: self.columns[i].width for i in shown}
