@@ -68,7 +68,7 @@ async def test_unreachable_api_at_start_opens_the_cache_marked_offline(example_c
         await settle(pilot)
         assert app.online == "offline"
         assert [s.period.key for s in app.periods] == ["2026-11", "2026-10"]
-        assert "cache only, offline" in screen_text(pilot)
+        assert screen_text(pilot).startswith(" payg  offline · cache ")  # how old, before all else
     books.close()
 
 
