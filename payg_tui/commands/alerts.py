@@ -65,10 +65,7 @@ def run(args: argparse.Namespace) -> int:
             print("no alerts", file=sys.stderr)
         return 0
     if webhook:
-        from payg_tui.providers.webhook import post_alerts
-
-        post_alerts(webhook, alerts.webhook_body(result), connect_timeout=settings.connect_timeout,
-                    read_timeout=settings.read_timeout, request_timeout=settings.request_timeout)
+        alerts.deliver(result, webhook, settings)
     return EXIT_ALERTS
 
 

@@ -46,10 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from payg_tui import locations
     from payg_tui.config import check_token, check_url, load_config
     from payg_tui.errors import UsageError
-    from payg_tui.providers.hosting_api import ApiClient
-    from payg_tui.providers.retry import RetryPolicy
-    from payg_tui.service.sync import check_order, parse_when, run_sync, sync_lock
-    from payg_tui.store.cache import Store
+    from payg_tui.service.sync import ApiAccess, SyncInterrupted, check_order, parse_when, sync_cache
 
     since = parse_when(args.since, "--since") if args.since else None
     until = parse_when(args.until, "--until") if args.until else None
@@ -69,28 +66,24 @@ def run(args: argparse.Namespace) -> int:
     display: ProgressDisplay | JsonProgress = (
         JsonProgress(sys.stdout) if args.progress == "json"
         else ProgressDisplay(sys.stderr, verbose=args.verbose))
-    retry = RetryPolicy(tries=2, total=10.0) if args.quick else None
-    cache = args.cache_file or locations.cache_path()
-    with Store.open(cache) as store, sync_lock(cache), ApiClient(
+    api = ApiAccess(
         url, token, connect_timeout=args.connect_timeout or config.connect_timeout,
-        read_timeout=args.read_timeout or config.read_timeout, retry=retry,
+        read_timeout=args.read_timeout or config.read_timeout,
         request_timeout=args.request_timeout or config.request_timeout,
-        max_page_bytes=int((args.max_page_mb or config.max_page_mb) * (1 << 20)),
-    ) as client:
-        try:
-            summary = run_sync(store, client, since=since, until=until, progress=display.update)
-        except KeyboardInterrupt:
-            display.finish()
-            latest = store.latest_slot()
-            from payg_tui.engine.model import slot_iso
+        max_page_bytes=int((args.max_page_mb or config.max_page_mb) * (1 << 20)), quick=args.quick)
+    try:
+        summary = sync_cache(args.cache_file or locations.cache_path(), api, since=since, until=until,
+                             progress=display.update)
+    except SyncInterrupted as stop:
+        display.finish()
+        from payg_tui.engine.model import slot_iso
 
-            where = f"the cache holds hours up to {slot_iso(latest)}" if latest is not None else (
-                "nothing was stored")
-            print(f"payg-tui: interrupted; {where}; run `payg-tui sync` again to go on",
-                  file=sys.stderr)
-            return 130
-        finally:
-            display.finish()
+        where = (f"the cache holds hours up to {slot_iso(stop.latest)}" if stop.latest is not None
+                 else "nothing was stored")
+        print(f"payg-tui: interrupted; {where}; run `payg-tui sync` again to go on", file=sys.stderr)
+        return 130
+    finally:
+        display.finish()
     if isinstance(display, JsonProgress):
         display.summary(summary)
     else:

@@ -128,3 +128,11 @@ def webhook_body(result: AlertCheck) -> dict[str, Any]:
     text = "\n".join(line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                      for line in lines)
     return {**alerts_object(result), "text": text}
+
+
+def deliver(result: AlertCheck, webhook: str, config: Config) -> None:
+    """POST the alerts to the chat webhook with the API's timeouts; `NetworkError` (exit 3) if it can't."""
+    from payg_tui.providers.webhook import post_alerts
+
+    post_alerts(webhook, webhook_body(result), connect_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout, request_timeout=config.request_timeout)

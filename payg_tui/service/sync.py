@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from payg_tui.engine.clock import local_midnight
@@ -421,6 +422,45 @@ class _Prefetched:
         self._closed.set()
         with contextlib.suppress(queue.Empty):  # drop a page waiting to be taken
             self._queue.get_nowait()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiAccess:
+    """Where the hosting API is and how patient to be with it (settings or options)."""
+
+    url: str
+    token: str
+    connect_timeout: float
+    read_timeout: float
+    request_timeout: float
+    max_page_bytes: int
+    quick: bool = False  # the dashboard's start-up sync: two tries within 10 s
+
+
+class SyncInterrupted(Exception):
+    """Ctrl-C during a sync: whole pages stored so far are kept; `latest` is the newest hour held."""
+
+    def __init__(self, latest: Slot | None) -> None:
+        super().__init__("interrupted")
+        self.latest = latest
+
+
+def sync_cache(cache: Path, api: ApiAccess, *, since: datetime | date | None = None,
+               until: datetime | date | None = None,
+               progress: ProgressCallback | None = None) -> SyncSummary:
+    """`payg-tui sync`: open the cache and the API, hold the sync lock, run the sync, close all."""
+    from payg_tui.providers.retry import RetryPolicy
+    from payg_tui.store.cache import Store
+
+    retry = RetryPolicy(tries=2, total=10.0) if api.quick else None
+    with Store.open(cache) as store, sync_lock(cache), ApiClient(
+        api.url, api.token, connect_timeout=api.connect_timeout, read_timeout=api.read_timeout,
+        retry=retry, request_timeout=api.request_timeout, max_page_bytes=api.max_page_bytes,
+    ) as client:
+        try:
+            return run_sync(store, client, since=since, until=until, progress=progress)
+        except KeyboardInterrupt:
+            raise SyncInterrupted(store.latest_slot()) from None
 
 
 def describe_range(summary: SyncSummary) -> str:
