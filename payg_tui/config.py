@@ -321,7 +321,7 @@ def mask(value: str | None) -> str:
 def _read_document(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            return locations.load_toml(handle)
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as error:

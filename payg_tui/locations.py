@@ -7,7 +7,9 @@ defaults, which keeps tests and scripted runs away from the user's files.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import platformdirs
 
@@ -39,3 +41,10 @@ def resale_path() -> Path:
 
 def cache_path() -> Path:
     return cache_dir() / "cache.sqlite3"
+
+
+def load_toml(handle: BinaryIO) -> dict[str, Any]:
+    """`tomllib.load`, but a file that starts with a UTF-8 byte-order mark (Windows
+    Notepad may write one) is read as the text it is, not refused at line 1, column 1.
+    Raises what `tomllib.load` raises (`TOMLDecodeError`, `UnicodeDecodeError`)."""
+    return tomllib.loads(handle.read().decode("utf-8-sig"))

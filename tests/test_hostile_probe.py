@@ -70,3 +70,38 @@ def test_an_output_encoding_without_the_characters_shows_them_as_question_marks(
                    errors="replace")
         assert (done.returncode, done.stderr) == (0, ""), done.stderr
         assert "Demo Hosting ? period 2026-11" in done.stdout  # the em dash
+
+
+BOM = b"\xef\xbb\xbf"  # what Windows Notepad may put at the start of a UTF-8 file
+
+
+def test_a_config_file_starting_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_bytes(BOM + b'[api]\nurl = "https://api.example.be"\n')
+    done = cli("config", home=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "https://api.example.be" in done.stdout
+
+
+def test_a_resale_file_starting_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    assert cli("import", str(DUMP), home=tmp_path).returncode == 0
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "resale.toml").write_bytes(BOM + b'currency = "EUR"\nmarkup = "25%"\n')
+    done = cli("statements", "2026-11", "--format", "json", home=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_price_list_starting_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from payg_tui.providers.combell.prices import load_price_list
+
+    path = tmp_path / "prices.toml"
+    path.write_bytes(BOM + b'currency = "EUR"\n[service_packs.1]\n'
+                     b'prices = [{ from = 2025-01-01, monthly = "4.95" }]\n')
+    assert load_price_list(path).provider.currency == "EUR"
+
+
+def test_a_byte_order_mark_alone_is_not_enough_to_make_text_of_latin_1(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_bytes(BOM + b'[api]\nurl = "https://caf\xe9.be"\n')
+    done = cli("config", home=tmp_path)
+    assert done.returncode == 2 and "not valid UTF-8" in one_line(done.stderr)

@@ -35,7 +35,7 @@ def load_price_list(path: Path | None = None) -> PriceList | None:
     path = path or locations.resale_path()
     try:
         with path.open("rb") as handle:
-            doc = tomllib.load(handle)
+            doc = locations.load_toml(handle)
     except FileNotFoundError:
         return None
     except tomllib.TOMLDecodeError as error:

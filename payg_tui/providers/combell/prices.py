@@ -48,6 +48,7 @@ from payg_tui.engine.model import (
     slot_iso,
 )
 from payg_tui.errors import UsageError
+from payg_tui.locations import load_toml
 from payg_tui.providers.combell.collector import addon_code, pack_code
 
 DEFAULT_CURRENCY = "EUR"
@@ -70,7 +71,7 @@ class PriceListError(UsageError):
 def load_price_list(path: Path) -> PriceList:
     try:
         with path.open("rb") as handle:
-            doc = tomllib.load(handle)
+            doc = load_toml(handle)
     except FileNotFoundError:
         raise PriceListError(
             f"no price list at {path}: run `payg-tui prices init` to start one") from None
