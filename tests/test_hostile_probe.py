@@ -105,3 +105,13 @@ def test_a_byte_order_mark_alone_is_not_enough_to_make_text_of_latin_1(tmp_path:
     (tmp_path / "config" / "config.toml").write_bytes(BOM + b'[api]\nurl = "https://caf\xe9.be"\n')
     done = cli("config", home=tmp_path)
     assert done.returncode == 2 and "not valid UTF-8" in one_line(done.stderr)
+
+
+def test_an_empty_option_value_is_a_usage_error_not_the_default(tmp_path: Path) -> None:
+    """`--api-url "$URL"` with URL unset must not quietly sync from the configured API."""
+    for option in ("--since", "--until", "--api-url", "--token"):
+        done = cli("sync", "--api-url", "http://127.0.0.1:1", "--token", "t", option, "", home=tmp_path)
+        assert done.returncode == 2, (option, done.stderr)
+        assert option in one_line(done.stderr) and "empty" in done.stderr
+    done = cli("sandbox", "--since", "", home=tmp_path)
+    assert done.returncode == 2 and "--since" in one_line(done.stderr)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         faults = parse_faults(args.faults) if args.faults else None
     except ValueError as error:
         raise UsageError(f"--faults: {error}") from None
-    start = _since(args.since) if args.since else None
+    start = _since(args.since) if args.since is not None else None
     print(f"payg-tui sandbox: generating {args.accounts} accounts...", file=sys.stderr)
     try:
         server = start_sandbox(args.host, args.port, accounts=args.accounts, seed=args.seed,

@@ -42,12 +42,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-page-mb", type=float, help=argparse.SUPPRESS)
 
 
+def _given(args: argparse.Namespace) -> None:
+    """An option given empty (`--api-url "$URL"` with URL unset) is a mistake to say, not
+    a request for the default: it would sync from the configured API instead."""
+    from payg_tui.errors import UsageError
+
+    for option in ("since", "until", "api_url", "token"):
+        if getattr(args, option) == "":
+            raise UsageError(f"--{option.replace('_', '-')} is empty: give a value or leave the option out")
+
+
 def run(args: argparse.Namespace) -> int:
     from payg_tui import locations
     from payg_tui.config import check_token, check_url, load_config
     from payg_tui.errors import UsageError
     from payg_tui.service.sync import ApiAccess, SyncInterrupted, check_order, parse_when, sync_cache
 
+    _given(args)
     since = parse_when(args.since, "--since") if args.since else None
     until = parse_when(args.until, "--until") if args.until else None
     check_order(since, until)
