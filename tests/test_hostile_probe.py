@@ -115,3 +115,5 @@ def test_an_empty_option_value_is_a_usage_error_not_the_default(tmp_path: Path) 
         assert option in one_line(done.stderr) and "empty" in done.stderr
     done = cli("sandbox", "--since", "", home=tmp_path)
     assert done.returncode == 2 and "--since" in one_line(done.stderr)
+    done = cli("alerts", "--demo", "--webhook", "", home=tmp_path)
+    assert done.returncode == 2 and "--webhook" in one_line(done.stderr)

@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     from payg_tui import config
     from payg_tui.commands.report import open_books
+    from payg_tui.errors import UsageError
     from payg_tui.service import alerts
 
     if args.install_timer:
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     now = alerts.parse_now(args.now) if args.now else datetime.now(UTC)
     # The demo never reads the user's config: its settings are the defaults.
     settings = config.Config() if args.demo else config.load_config()
+    if args.webhook == "":  # `--webhook "$URL"` with URL unset: say so, not post elsewhere
+        raise UsageError("--webhook is empty: give a URL or leave the option out")
     webhook = config.check_webhook(args.webhook, "--webhook") if args.webhook else settings.alerts_webhook
     rules = alerts.rules_from(settings, args.within)
     with open_books(args.demo, now) as books:
