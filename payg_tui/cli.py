@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "writes your config, prices or provider")
         _warn_if_secrets_exposed(args)
         if args.command is None:
+            _need_terminal()
             from payg_tui.ui.app import run_dashboard
 
             return run_dashboard(demo=args.demo)
@@ -151,6 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if isinstance(sys.stdout, _Output):
             sys.stdout = sys.stdout.stream
+
+
+def _need_terminal() -> None:
+    """The dashboard draws full screen and waits for keys: on a pipe, a file or cron it
+    would write escape codes and never end."""
+    if not all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout)):
+        raise UsageError("the dashboard needs a terminal (its standard input and output are not "
+                         "one); from a script use `payg-tui periods` or `payg-tui report PERIOD`")
 
 
 def _usable_streams() -> None:

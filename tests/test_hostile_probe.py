@@ -117,3 +117,11 @@ def test_an_empty_option_value_is_a_usage_error_not_the_default(tmp_path: Path) 
     assert done.returncode == 2 and "--since" in one_line(done.stderr)
     done = cli("alerts", "--demo", "--webhook", "", home=tmp_path)
     assert done.returncode == 2 and "--webhook" in one_line(done.stderr)
+
+
+def test_the_dashboard_off_a_terminal_says_so_instead_of_drawing_into_a_pipe(tmp_path: Path) -> None:
+    """`payg-tui > file`, `payg-tui | less` or cron: escape codes and a wait for keys for ever."""
+    for argv in ([], ["--demo"]):
+        done = cli(*argv, home=tmp_path, stdin=subprocess.DEVNULL)
+        assert (done.returncode, done.stdout) == (2, ""), done.stdout[:200]
+        assert "needs a terminal" in one_line(done.stderr)
