@@ -70,6 +70,8 @@ class PeriodsScreen(TableScreen):
     def on_mount(self) -> None:
         self.watch(self.payg, "periods", self._show, init=True)
         self.watch(self.payg, "resale_totals", self._resale_shown, init=False)
+        # An empty cache loads as () again: `periods` does not change, `loaded` does.
+        self.watch(self.payg, "loaded", self._loaded, init=False)
 
     def _columns(self, exponent: int) -> list[Column[PeriodSummary]]:
         """The list's columns; with a price list, revenue and margin after the estimate."""
@@ -94,6 +96,9 @@ class PeriodsScreen(TableScreen):
             table.set_columns(self._columns(exponent))
         table.set_rows(list(periods))
         self.query_one("#headline", Static).update(self._headline(periods))
+
+    def _loaded(self, loaded: bool) -> None:
+        self.query_one("#headline", Static).update(self._headline(self.payg.periods))
 
     def _headline(self, periods: tuple[PeriodSummary, ...]) -> Text:
         provider = self.payg.status.provider
