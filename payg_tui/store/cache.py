@@ -12,6 +12,7 @@ import bisect
 import os
 import sqlite3
 import stat
+import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -67,6 +68,11 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        # One user of the connection at a time: the dashboard's workers read from
+        # threads, and closing the connection under a running query crashes the
+        # interpreter (sqlite3 in CPython 3.11), so `close` waits for it.
+        self._in_use = threading.RLock()
+        self._closed = False
         self.read_only = False  # opened with `mode=ro`: this user may not write the file
 
     # -- opening ------------------------------------------------------------
@@ -187,7 +193,11 @@ class Store:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     def close(self) -> None:
-        self._db.close()
+        with self._in_use:
+            if self._closed:
+                return
+            self._closed = True
+            self._db.close()
         checked.vouch(self.path)
 
     def __enter__(self) -> Store:
@@ -198,6 +208,11 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._in_use:
+            self._check_open()
+            yield from self._transaction_held()
+
+    def _transaction_held(self) -> Iterator[sqlite3.Connection]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
@@ -266,7 +281,9 @@ class Store:
         try:
             copy = sqlite3.connect(target)
             try:
-                self._db.backup(copy)
+                with self._in_use:
+                    self._check_open()
+                    self._db.backup(copy)
             finally:
                 copy.close()
         except sqlite3.Error as error:
@@ -376,10 +393,16 @@ class Store:
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """All rows at once: a damaged page can fail at any row, not only the first."""
-        try:
-            return self._db.execute(sql, params).fetchall()
-        except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
-            raise _cache_error(self.path, error, "read") from None
+        with self._in_use:
+            self._check_open()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+                raise _cache_error(self.path, error, "read") from None
+
+    def _check_open(self) -> None:
+        if self._closed:  # a worker still reading after its screen and the app closed
+            raise CacheError(f"{self.path}: the cache was closed")
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         rows = self._query(sql, params)

@@ -112,3 +112,30 @@ def test_labels_are_the_latest_seen_whatever_the_import_order(tmp_path):
                             products=w.products())
         store.add_snapshots(w.snapshots(h("2026-11-01"), h("2026-11-04")))
         assert store.load_ledger().labels["Z"].customer == "NEW"
+
+
+def test_closing_while_a_worker_reads_waits_for_it_and_later_reads_say_closed(tmp_path):
+    """The dashboard's workers read from threads; the app closes the cache on quit."""
+    import threading
+
+    path = tmp_path / "c.sqlite3"
+    _world().store(path, h("2026-11-01"), h("2026-11-20T23")).close()
+    store = Store.open(path)
+    outcome: list[BaseException] = []
+    reading = threading.Event()
+
+    def worker() -> None:
+        try:
+            while True:
+                store.load_ledger()
+                reading.set()
+        except BaseException as error:  # what ends the loop is the point of the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert reading.wait(10)
+    store.close()
+    thread.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], CacheError), outcome
+    assert "closed" in str(outcome[0])
