@@ -11,7 +11,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from payg_tui.errors import OutputError, UsageError, UserError
@@ -189,6 +189,10 @@ class _Output:
             raise
         except OSError as error:
             raise OutputError(f"cannot write to the standard output: {error.strerror}") from None
+
+    def writelines(self, lines: Iterable[str]) -> None:  # a large report, streamed
+        for text in lines:
+            self.write(text)
 
     def flush(self) -> None:
         try:

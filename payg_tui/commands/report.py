@@ -32,12 +32,14 @@ def open_books(demo: bool, now: datetime | None = None) -> Books:
 def run(args: argparse.Namespace) -> int:
     import sys
 
+    from payg_tui.gcpause import paused_gc
     from payg_tui.service import formats
 
     with open_books(args.demo) as books:
         report = books.report(args.period)
         if args.format == "json":
-            sys.stdout.write(formats.report_json(report, args.section))
+            with paused_gc():  # a line's dict lives for one write: nothing for the collector
+                sys.stdout.writelines(formats.report_json_parts(report, args.section))
         elif args.format == "csv":
             sys.stdout.write(formats.report_csv(report, args.section))
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from itertools import accumulate
@@ -22,13 +22,15 @@ def daily_totals(lines: list[Line], days: Days, book: PriceBook, money: Money,
     last_day = days.index(min(as_of, end - 1))
     # Per-slot charge rates through a difference array: O(lines + slots), not
     # O(lines x days), which matters for a reseller with 15,000 lines.
+    # Most lines share product, start and end (every account present all month):
+    # each distinct stretch is cut into price pieces once, weighted by its count.
+    stretches = Counter((ln.product, ln.start, ln.end) for ln in lines
+                        if ln.state == "billed" and ln.amount is not None)
     delta = [0] * (end - start + 1)
-    for ln in lines:
-        if ln.state != "billed" or ln.amount is None:
-            continue
-        for a, b, units in book.steps[ln.product].pieces(ln.start, ln.end) or ():
-            delta[a - start] += units
-            delta[b - start] -= units
+    for (product, first, stop), count in stretches.items():
+        for a, b, units in book.steps[product].pieces(first, stop) or ():
+            delta[a - start] += units * count
+            delta[b - start] -= units * count
     per_slot = list(accumulate(delta))
     accounts, addons = _active_per_day(lines, days, last_day)
     out = []
@@ -51,13 +53,16 @@ def _active_per_day(lines: list[Line], days: Days, last_day: int) -> tuple[list[
     difference array.
     """
     counts = {"account": [0] * (last_day + 2), "addon": [0] * (last_day + 2)}
-    index = days.index
+    spans: dict[tuple[Slot, Slot], tuple[int, int]] = {}  # (start, end) -> (first day, last day)
     current: tuple[str, str] | None = None
     first = last = -1
     for ln in lines:
         if ln.state == "exempt":
             continue
-        a, b = index(ln.start), min(index(ln.end - 1), last_day)
+        span = spans.get((ln.start, ln.end))
+        if span is None:
+            span = spans[(ln.start, ln.end)] = (days.index(ln.start), min(days.index(ln.end - 1), last_day))
+        a, b = span
         ident = (ln.kind, ln.id)
         if ident == current and a <= last:
             last = max(last, b)

@@ -8,9 +8,10 @@ and nothing else: no I/O happens here.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from payg_tui.engine.aggregates import customer_uses, daily_totals, product_uses
 from payg_tui.engine.lifetimes import Coverage, Segment, segments
@@ -38,6 +39,7 @@ from payg_tui.engine.periods import days_of, period, periods_between
 from payg_tui.engine.pricing import Money, PriceBook
 
 _NO_LABEL = AccountLabel(name="", customer=None)
+_LINE_ORDER = attrgetter("kind", "id", "start")  # a report's lines: by item, then in time
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,7 @@ def build_report(ledger: Ledger, key: str) -> PeriodReport:
     all_segments = [(item, seg) for item in ledger.items for seg in segments(item, coverage)
                     if seg.start < p.end and seg.end > p.start]
     lines = _lines(ctx, all_segments, ledger.labels)
-    lines.sort(key=lambda ln: (ln.kind, ln.id, ln.start))
+    lines.sort(key=_LINE_ORDER)
     totals = _totals(((ln.state, ln.amount, ln.estimate) for ln in lines), ctx.money)
     days = daily_totals(lines, days_of(p, tz), ctx.book, ctx.money, coverage.as_of)
     missing = coverage.missing_in(p.start, p.end)
@@ -133,7 +135,7 @@ def _summary(ctx: _Context, segs: list[tuple[ItemHistory, Segment]], coverage: C
     """A period's row in the period list, without building its lines."""
     active: dict[str, set[str]] = {"account": set(), "addon": set()}
     entries = []
-    for item, _, _, _, state, amount, _, estimate, _ in _priced(ctx, segs):
+    for item, _, _, _, state, (amount, _, estimate, _) in _priced(ctx, segs):
         if state != "exempt":
             active[item.kind].add(item.id)
             entries.append((state, amount, estimate))
@@ -180,33 +182,47 @@ def _context(ledger: Ledger, p: Period, as_of: Slot) -> _Context:
     return _Context(period=p, book=book, money=money, as_of=as_of, tz=ledger.provider.timezone)
 
 
-_Priced = tuple[ItemHistory, Segment, Slot, Slot, GraceState, Decimal | None, Decimal | None,
-                Decimal | None, bool]
+# What a line's money depends on: (product, start, end, state) -> (amount,
+# would_cost, estimate, reaches_as_of). Most lines of a month share all four.
+_Charges = tuple[Decimal | None, Decimal | None, Decimal | None, bool]
+_Priced = tuple[ItemHistory, Segment, Slot, Slot, GraceState, _Charges]
 
 
 def _priced(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]]) -> Iterator[_Priced]:
     """Each segment cut to the period and priced (billing.md 6 to 8).
 
-    Yields (item, segment, start, end, state, amount, would_cost, estimate,
-    reaches_as_of). The one place where a line's money is decided.
+    Yields (item, segment, start, end, state, (amount, would_cost, estimate,
+    reaches_as_of)). The one place where a line's money is decided.
     """
     p = ctx.period
-    zero = ctx.money.decimal(0)
-    priced = _memo(ctx)
-    reach_end = ctx.as_of + 1 if ctx.holds_as_of else None
+    known: dict[tuple[str, Slot, Slot, GraceState], _Charges] = {}
     for item, seg in segs:
-        start, end = max(seg.start, p.start), min(seg.end, p.end)
+        start = seg.start if seg.start > p.start else p.start
+        end = seg.end if seg.end < p.end else p.end
         state = seg.lifetime.state
-        would_cost = priced(seg.product, start, end)
-        reaches = end == reach_end
-        if state == "exempt":
-            amount: Decimal | None = zero
-            estimate: Decimal | None = zero
-        else:
-            amount = estimate = would_cost
-            if reaches and amount is not None:
-                estimate = priced(seg.product, start, p.end)
-        yield item, seg, start, end, state, amount, would_cost, estimate, reaches
+        key = (seg.product, start, end, state)
+        charges = known.get(key)
+        if charges is None:
+            charges = known[key] = _charges(ctx, *key)
+        yield item, seg, start, end, state, charges
+
+
+def _charges(ctx: _Context, product: str, start: Slot, end: Slot, state: GraceState) -> _Charges:
+    """The money of a line: what it costs, would cost, and is estimated to cost."""
+    would_cost = _rounded(ctx, product, start, end)
+    reaches = ctx.holds_as_of and end == ctx.as_of + 1
+    if state == "exempt":
+        zero = ctx.money.decimal(0)
+        return zero, would_cost, zero, reaches
+    estimate = would_cost
+    if reaches and would_cost is not None:
+        estimate = _rounded(ctx, product, start, ctx.period.end)
+    return would_cost, would_cost, estimate, reaches
+
+
+def _rounded(ctx: _Context, product: str, start: Slot, end: Slot) -> Decimal | None:
+    charge = ctx.book.charge(product, start, end)
+    return None if charge is None else ctx.money.amount(charge)
 
 
 def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
@@ -214,7 +230,7 @@ def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
     days = days_of(ctx.period, ctx.tz)
     day_counts: dict[tuple[Slot, Slot], int] = {}
     lines = []
-    for item, seg, start, end, state, amount, would_cost, estimate, reaches in _priced(ctx, segs):
+    for item, seg, start, end, state, (amount, would_cost, estimate, reaches) in _priced(ctx, segs):
         billed_days = day_counts.get((start, end))
         if billed_days is None:
             billed_days = day_counts[(start, end)] = days.count(start, end)
@@ -228,20 +244,6 @@ def _lines(ctx: _Context, segs: Iterable[tuple[ItemHistory, Segment]],
                           billed_days, state, amount, would_cost, estimate, reaches,
                           seg.lifetime, seg.moved_from if start == seg.start else None))
     return lines
-
-
-def _memo(ctx: _Context) -> Callable[[str, Slot, Slot], Decimal | None]:
-    """Rounded charges, remembered: most lines of a month share product, start and end."""
-    known: dict[tuple[str, Slot, Slot], Decimal | None] = {}
-
-    def priced(product: str, start: Slot, end: Slot) -> Decimal | None:
-        key = (product, start, end)
-        if key not in known:
-            charge = ctx.book.charge(product, start, end)
-            known[key] = None if charge is None else ctx.money.amount(charge)
-        return known[key]
-
-    return priced
 
 
 def _totals(entries: Iterable[tuple[GraceState, Decimal | None, Decimal | None]], money: Money) -> Totals:
@@ -264,12 +266,16 @@ def _totals(entries: Iterable[tuple[GraceState, Decimal | None, Decimal | None]]
 
 def _report_totals(totals: Totals, lines: list[Line], days: list[DayTotal], zero: Decimal) -> ReportTotals:
     """The money totals with the counts and the days' rounding (billing.md 8, 9)."""
-    active = {(ln.kind, ln.id) for ln in lines if ln.state != "exempt"}
-    accounts = sum(1 for kind, _ in active if kind == "account")
+    active = {"account": 0, "addon": 0}
+    previous = None
+    for ln in lines:  # sorted by item: an item's lines are neighbours
+        if ln.state != "exempt" and (ln.kind, ln.id) != previous:
+            previous = (ln.kind, ln.id)
+            active[ln.kind] += 1
     days_billed = sum((d.billed for d in days), zero)
     return ReportTotals(
         billed=totals.billed, pending=totals.pending, estimate=totals.estimate,
-        incomplete=totals.incomplete, accounts=accounts, addons=len(active) - accounts,
+        incomplete=totals.incomplete, accounts=active["account"], addons=active["addon"],
         lines=len(lines), day_rounding=totals.billed - days_billed,
     )
 

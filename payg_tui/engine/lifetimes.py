@@ -66,7 +66,8 @@ def segments(item: ItemHistory, coverage: Coverage) -> list[Segment]:
     runs = item.runs
     if len(runs) == 1:  # most items: one run, one lifetime, one segment
         run = runs[0]
-        return _close([(run.first, run.last + 1, run.product)], coverage)
+        first, end = run.first, run.last + 1
+        return [Segment(first, end, run.product, Lifetime(first, end, *grace_state(first, end, coverage)))]
     out: list[Segment] = []
     group: list[tuple[Slot, Slot, str]] = []
     for index, run in enumerate(runs):
