@@ -49,7 +49,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from payg_tui import locations
 from payg_tui.errors import UsageError
@@ -147,24 +147,30 @@ def is_loopback(host: str) -> bool:
 def check_url(value: str, what: str = "URL") -> str:
     """An https:// URL, or http:// on loopback; returned without a trailing slash."""
     text = value.strip()
+    parts = _web_address(text, what, shown=f" (got {text!r:.200})")
+    if parts.query or parts.fragment:
+        raise UsageError(f"{what} must not have a query or fragment (got {text!r:.200})")
+    return text.rstrip("/")
+
+
+def _web_address(text: str, what: str, shown: str) -> SplitResult:
+    """The checks every URL we send to shares: https:// (http:// only on loopback),
+    a host, a valid port, no user name or password. `shown` ends each message: the
+    URL quoted, or nothing for a secret one."""
     try:
         parts = urlsplit(text)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise UsageError(f"{what} is not a valid URL: {text!r:.200}") from None
+        raise UsageError(f"{what} is not a valid URL{shown}") from None
     if parts.scheme not in ("https", "http") or not host:
-        raise UsageError(f"{what} must start with https:// (got {text!r:.200})")
+        raise UsageError(f"{what} must start with https://{shown}")
     if parts.username is not None or parts.password is not None:
-        raise UsageError(f"{what} must not carry credentials; set the token instead")
-    if parts.query or parts.fragment:
-        raise UsageError(f"{what} must not have a query or fragment (got {text!r:.200})")
+        raise UsageError(f"{what} must not carry a user name or password")
     if parts.scheme == "http" and not is_loopback(host):
-        raise UsageError(
-            f"{what} must use https:// (plain http:// is allowed only for 127.0.0.1, ::1 "
-            f"and localhost; got {text!r:.200})"
-        )
-    return text.rstrip("/")
+        raise UsageError(f"{what} must use https:// (plain http:// is allowed only for 127.0.0.1, "
+                         f"::1 and localhost){shown}")
+    return parts
 
 
 def check_token(value: str, what: str = "token") -> str:
@@ -187,21 +193,9 @@ def check_webhook(value: str, what: str = "webhook URL") -> str:
     path or the query), so, unlike `check_url`, no message repeats it.
     """
     text = value.strip()
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise UsageError(f"{what} is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not host:
-        raise UsageError(f"{what} must start with https://")
-    if parts.username is not None or parts.password is not None:
-        raise UsageError(f"{what} must not carry a user name or password")
+    parts = _web_address(text, what, shown="")
     if parts.fragment or not text.isprintable() or " " in text:
         raise UsageError(f"{what} must not have a fragment, spaces or control characters")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise UsageError(f"{what} must use https:// (plain http:// is allowed only for 127.0.0.1, "
-                         "::1 and localhost)")
     return text
 
 

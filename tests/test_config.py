@@ -82,6 +82,22 @@ def test_other_urls_are_refused(url: str) -> None:
         validate("api.url", url)
 
 
+@pytest.mark.parametrize(("url", "rule"), [
+    ("http://hooks.chat.example/key-123", "must use https://"),
+    ("https://user:key-123@hooks.chat.example/", "user name or password"),
+    ("hooks.chat.example/key-123", "must start with https://"),
+    ("https://hooks.chat.example:99999/key-123", "not a valid URL"),
+    ("https://hooks.chat.example/key-123#frag", "fragment"),
+])
+def test_api_and_webhook_urls_follow_one_rule_and_the_webhook_is_never_repeated(url: str,
+                                                                                rule: str) -> None:
+    with pytest.raises(UsageError, match=rule) as webhook:
+        config.check_webhook(url)
+    assert "key-123" not in str(webhook.value)  # the webhook's key is a secret
+    with pytest.raises(UsageError, match=rule.split(" (")[0]):
+        config.check_url(url.replace("#frag", "?q=1") if "#" in url else url)
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "abc", True])
 def test_timeouts_must_be_positive_numbers(value: object) -> None:
     with pytest.raises(UsageError, match=r"api\.read_timeout"):

@@ -390,16 +390,15 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
-        strip = self._render_line(y)
-        base = self.rich_style
+        base = self.rich_style  # worked out from the ancestors on each read: once per line
+        strip = self._render_line(y, base)
         # Every segment carries a style: the NO_COLOR (monochrome) filter cannot take None.
         return Strip([seg if seg.style is not None else Segment(seg.text, base, seg.control)
                       for seg in strip], strip.cell_length)
 
-    def _render_line(self, y: int) -> Strip:
+    def _render_line(self, y: int, base: Style) -> Strip:
         self._ensure_layout()
         width = self._content_width()
-        base = self.rich_style
         if y == 0:
             return self._header(width, base)
         index = round(self.scroll_offset.y) + y - 1
