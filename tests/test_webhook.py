@@ -160,7 +160,7 @@ def _cache(tmp_path: Path) -> dict[str, str]:
     w = World(timezone="Europe/Brussels")
     w.account("old", "p72", h("2026-11-25T00"))
     w.account("new", "p72", h("2026-12-01T08"))
-    w.names["new"] = "<!channel> & co"
+    w.names["new"] = "<!channel> & co @channel @all"
     (tmp_path / "cache").mkdir()
     w.store(tmp_path / "cache" / "cache.sqlite3", h("2026-11-25T00"), h("2026-12-02T04")).close()
     return {**os.environ, "PAYG_TUI_CACHE_DIR": str(tmp_path / "cache"),
@@ -178,9 +178,10 @@ def test_the_command_posts_the_alerts_with_a_text_field(tmp_path, hook):
     [(_, _, got)] = hook.received
     assert got["schema"] == "payg-alerts/1" and got["alerts"][0]["item"] == "new"
     # One message a line; what Slack reads as a mention or a link is escaped.
-    assert got["text"] == ("&lt;!channel&gt; &amp; co: delete before 3 Dec 08:00 CET to pay nothing "
-                           "(71.13 EUR to month end)")
-    assert got["alerts"][0]["name"] == "<!channel> & co"
+    # An @ before a word gets a zero-width space: no mention in Mattermost either.
+    assert got["text"] == ("&lt;!channel&gt; &amp; co @\u200bchannel @\u200ball: delete before "
+                           "3 Dec 08:00 CET to pay nothing (71.13 EUR to month end)")
+    assert got["alerts"][0]["name"] == "<!channel> & co @channel @all"
 
 
 def test_nothing_to_say_posts_nothing(tmp_path, hook):

@@ -11,6 +11,7 @@ services would read as a link or a mention.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -123,11 +124,17 @@ def webhook_body(result: AlertCheck) -> dict[str, Any]:
 
     `&`, `<` and `>` are escaped as Slack documents (Mattermost reads the same):
     a name such as `<!channel>` then shows as itself instead of notifying a channel.
+    An `@` before a word gets a zero-width space after it: Mattermost (and Slack's
+    compatible services) would read `@channel`, `@all` or `@someone` in a hostile
+    account name as a mention and notify people every hour; it still reads `@channel`.
     """
     lines = (printable(alert.message) for alert in result.alerts)
-    text = "\n".join(line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                     for line in lines)
+    text = "\n".join(_MENTION.sub("@\u200b", line.replace("&", "&amp;").replace("<", "&lt;")
+                                  .replace(">", "&gt;")) for line in lines)
     return {**alerts_object(result), "text": text}
+
+
+_MENTION = re.compile(r"@(?=\w)")
 
 
 def deliver(result: AlertCheck, webhook: str, config: Config) -> None:
