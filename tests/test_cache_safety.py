@@ -634,6 +634,13 @@ def test_a_second_sync_says_who_holds_the_cache_and_a_killed_one_frees_it(cache_
     assert done.returncode == 5, done.stderr
     line = one_error_line(done.stderr)
     assert f"another sync is running on the cache {cache} (pid {proc.pid} on " in line
+    # An import waits for the sync too: `--replace` under a running sync would leave
+    # the sync writing its pages over the imported data.
+    done = cli("import", "--replace", str(DUMP), cache_dir=cache_dir)
+    assert done.returncode == 5, done.stderr
+    line = one_error_line(done.stderr)
+    assert f"a sync is running on the cache {cache} (pid {proc.pid} on " in line
+    assert "wait for it to finish before the import" in line
     proc.kill()  # kill -9: the kernel drops the lock
     proc.wait(timeout=10)
     assert holder(cache) is None

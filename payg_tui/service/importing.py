@@ -22,6 +22,7 @@ from payg_tui.gcpause import paused_gc
 from payg_tui.providers.payload import ContractError, parse_dump
 from payg_tui.service.intake import Clock, refuse_future, utc_now
 from payg_tui.store.cache import ProviderChanged, Store
+from payg_tui.store.synclock import sync_lock
 
 MB = 2**20
 # What `import` reads at most unless the setting `import.max_file_mb` says
@@ -134,7 +135,8 @@ def _import(path: Path, demo: bool, cache: Path | None, replace: bool, max_bytes
     if demo:
         return (f"{path}: valid — {len(dump.snapshots)} snapshots, {len(dump.products)} products "
                 "(--demo: nothing was stored)")
-    with Store.open(cache or locations.cache_path()) as store:
+    target = cache or locations.cache_path()
+    with Store.open(target) as store, sync_lock(target, doing="import"):
         backup = _backup(store) if replace and store.provider() is not None else None
         try:
             result = store.add_snapshots(dump.snapshots, provider=dump.provider, products=dump.products,

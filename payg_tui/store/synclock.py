@@ -49,8 +49,12 @@ def lock_path(cache: Path) -> Path:
 
 
 @contextlib.contextmanager
-def sync_lock(cache: Path) -> Iterator[None]:
-    """Hold the cache's sync lock, or raise `CacheError` (exit 5) naming its holder."""
+def sync_lock(cache: Path, doing: str = "sync") -> Iterator[None]:
+    """Hold the cache's sync lock, or raise `CacheError` (exit 5) naming its holder.
+
+    `import` takes it too (`doing="import"`): an import in the middle of a sync,
+    `--replace` above all, would leave the sync writing pages over other data.
+    """
     path = lock_path(cache)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -60,8 +64,10 @@ def sync_lock(cache: Path) -> Iterator[None]:
     try:
         if not _take(fd):
             holder = _read(fd)
-            raise CacheError(f"another sync is running on the cache {cache} ({holder}); "
-                             "wait for it to finish, or stop it")
+            running = "another sync" if doing == "sync" else "a sync"
+            raise CacheError(f"{running} is running on the cache {cache} ({holder}); "
+                             f"wait for it to finish{'' if doing == 'sync' else ' before the ' + doing}, "
+                             "or stop it")
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": stamp})
