@@ -59,7 +59,7 @@ Minimal().run(headless=True, size=(120, 36))
 DASHBOARD = """
 import time; t0 = time.perf_counter()
 from payg_tui.cli import build_parser
-args = build_parser().parse_args([])
+args = build_parser([]).parse_args([])
 from payg_tui.ui.app import run_dashboard
 raise SystemExit(run_dashboard(demo=args.demo, headless=True, size=(120, 36), exit_when_loaded=True))
 """

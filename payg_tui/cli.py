@@ -103,14 +103,20 @@ class _Top(_Parser):
         return super().format_help()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The `payg-tui` parser. Given the arguments, and they name no command and ask for
+    no help (`payg-tui`, `payg-tui --demo`: the dashboard), it leaves out the commands'
+    parsers, whose making is a good part of the parser's cost at start-up."""
     parser = _Top(
         prog="payg-tui",
         description="See, check and forecast your pay-as-you-use hosting bill.",
     )
     _common(parser, top=True)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Command)
+    parser.set_defaults(command=None)
     parser.commands = []
+    if argv is not None and all(arg.startswith("-") and arg not in ("-h", "--help") for arg in argv):
+        return parser
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Command)
     for name, module_name in COMMANDS.items():
         command = sub.add_parser(name, help="", module_name=module_name)
         parser.commands.append((sub._choices_actions[-1], command))
@@ -119,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _usable_streams()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(arguments).parse_args(arguments)
     try:
         if args.demo and args.command not in DEMO_READY:
             raise UsageError(f"--demo does not apply to `{args.command}`: demo mode never reads or "

@@ -277,6 +277,25 @@ def test_the_parser_imports_only_the_command_that_runs(argv, imported):
     assert done.stdout.strip() == repr(imported)
 
 
+@pytest.mark.parametrize("argv", [[], ["--demo"], ["--debug", "--demo"]])
+def test_the_dashboard_parser_makes_no_command_parser(argv):
+    from payg_tui.cli import build_parser
+
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    assert args.command is None and args.demo == ("--demo" in argv)
+    assert parser.commands == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("argv", [["bogus"], ["--demo", "repot", "2026-11"]])
+def test_a_mistyped_command_is_still_named_with_the_choices(capsys, argv):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and "report" in err and err.count("\n") == 1
+
+
 def test_top_level_help_still_lists_every_command_with_its_help(capsys):
     from payg_tui.cli import COMMANDS
 

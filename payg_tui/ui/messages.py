@@ -17,11 +17,16 @@ if TYPE_CHECKING:
     from payg_tui.service.sync import SyncProgress, SyncSummary
 
 
+# Messages carry data one way and are never compared: `eq=False, repr=False` writes
+# `__init__` only (a full dataclass writes `__eq__` and `__repr__` too, some 3 ms of
+# the dashboard's start), and Textual's own repr of a message stays.
+
+
 class CacheChanged(Message):
     """Another process (a sync, an import) wrote the cache: what is shown is stale."""
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class PeriodsLoaded(Message):
     periods: list[PeriodSummary]
     provider: Provider | None
@@ -29,62 +34,62 @@ class PeriodsLoaded(Message):
     age: str | None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReportLoaded(Message):
     report: PeriodReport
     products: dict[str, Product]
     seconds: float
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReportBuilt(Message):
     """A report built ahead (or its build failed: the period screen will say why)."""
 
     key: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class LoadFailed(Message):
     what: str
     message: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SyncProgressed(Message):
     progress: SyncProgress
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SyncFinished(Message):
     summary: SyncSummary
     quick: bool
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SyncFailed(Message):
     message: str
     network: bool
     quick: bool
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ExportFinished(Message):
     path: Path
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ExportFailed(Message):
     message: str
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class AlertsChecked(Message):
     """The alerts at this minute; None when they cannot be checked (no data yet)."""
 
     result: AlertCheck | None
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ResaleLoaded(Message):
     """The price list read (None: no resale.toml, or a refused one: `problems` says why)."""
 
@@ -92,7 +97,7 @@ class ResaleLoaded(Message):
     problems: list[str]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ResaleTotalsComputed(Message):
     """A period's cost, revenue and margin, for the period list."""
 
@@ -100,6 +105,6 @@ class ResaleTotalsComputed(Message):
     totals: ResaleTotals
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class StatementsLoaded(Message):
     statements: Statements
