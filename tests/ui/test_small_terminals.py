@@ -94,3 +94,21 @@ async def test_offline_the_header_says_how_old_the_cache_is_before_anything_else
         header = screen_text(pilot).splitlines()[0]
         assert re.match(r"^ payg  offline · cache \d+ (s|min|h|days) old", header), header
     books.close()
+
+
+async def test_rows_drawn_once_are_redrawn_after_a_theme_or_width_change(demo_books: Books) -> None:
+    """The table keeps drawn rows across restyles that change nothing (the first frame
+    used to draw every row twice); a new theme or width still redraws them."""
+    app = make_app(demo_books)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#periods", VirtualTable)
+        before = table.render_line(1)
+        assert table.render_line(1) is not None and table._cache  # drawn rows are kept
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        after_theme = table.render_line(1)
+        assert {seg.style.bgcolor for seg in after_theme} != {seg.style.bgcolor for seg in before}
+        await pilot.resize_terminal(70, 24)
+        await pilot.pause()
+        assert table.render_line(1).cell_length == table.scrollable_content_region.width < 100

@@ -145,6 +145,7 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         self._layout: list[tuple[int, int]] = []  # (column index, width)
         self._layout_width = -1
         self._cache: OrderedDict[tuple[int, bool, bool], Strip] = OrderedDict()
+        self._styles_drawn: tuple[Style, ...] | None = None  # what the cached rows were drawn with
         self._cache_size = 400
 
     # -- data -----------------------------------------------------------------
@@ -336,8 +337,9 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         return max(1, self.scrollable_content_region.width)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_width = -1
-        self._cache.clear()
+        if self._content_width() != self._layout_width:  # rows are cut to the width only
+            self._layout_width = -1
+            self._cache.clear()
         self.virtual_size = Size(self._content_width(), len(self._view) + 1)
         self._scroll_cursor_into_view()
 
@@ -378,15 +380,25 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
     # -- drawing --------------------------------------------------------------
 
     def notify_style_update(self) -> None:
+        # Textual calls this on every restyle (focus, a screen shown, a theme): the drawn
+        # rows are dropped only if a style they use has really changed, or the first
+        # frame of the period list would draw every row twice.
         super().notify_style_update()
-        self._cache.clear()
+        signature = self._style_signature()
+        if signature != self._styles_drawn:
+            self._styles_drawn = signature
+            self._cache.clear()
+
+    def _style_signature(self) -> tuple[Style, ...] | None:
+        if not self.is_mounted:
+            return None
+        return (self.rich_style, *(self.get_component_rich_style(name, partial=True)
+                                   for name in sorted(self.COMPONENT_CLASSES)))
 
     def on_focus(self) -> None:
-        self._cache.clear()
-        self.refresh()
+        self.refresh()  # the cursor row is drawn per focus state (its cache key says so)
 
     def on_blur(self) -> None:
-        self._cache.clear()
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
