@@ -15,15 +15,18 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from payg_tui import locations
-from payg_tui.engine.model import BillingError, PeriodReport, PeriodSummary, Product, Provider, Slot
+from payg_tui.engine.model import BillingError, PeriodSummary, Product, Provider, Slot
 from payg_tui.errors import CacheError, DataContractError, UsageError
 from payg_tui.gcpause import paused_gc
 from payg_tui.service import export_file, formats
 from payg_tui.service.intake import Clock, future_warning, utc_now
 from payg_tui.store.cache import Store
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import PeriodReport
 
 Source = Literal["cache", "live", "demo"]
 ExportFormat = Literal["json", "csv"]

@@ -19,10 +19,13 @@ from functools import lru_cache
 from itertools import islice
 from json.encoder import encode_basestring_ascii as _json_string  # what `json` writes strings with
 from operator import attrgetter
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from payg_tui.engine.model import Line, PeriodReport, PeriodSummary, slot_iso
+from payg_tui.engine.model import PeriodSummary, slot_iso
 from payg_tui.engine.text import printable
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import Line, PeriodReport
 
 SCHEMA = "payg-report/1"
 Section = Literal["lines", "days", "products", "customers"]

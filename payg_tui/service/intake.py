@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from payg_tui.engine.model import Slot, Snapshot, slot_iso, slot_of, slot_time
+from payg_tui.engine.model import Slot, slot_iso, slot_of, slot_time
 from payg_tui.errors import DataContractError
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import Snapshot
 
 # How far ahead of our clock a snapshot may be: the provider's clock and ours
 # may disagree by minutes, and an hour's snapshot is dated at its start.

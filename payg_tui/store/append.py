@@ -11,9 +11,13 @@ batch are written one by one. The result is the same cache, row for row
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from payg_tui.engine.model import Slot, Snapshot
+from payg_tui.engine.model import Slot
 from payg_tui.store.merge import Closed, Open, products_of, step
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import Snapshot
 
 
 def append(db: sqlite3.Connection, batch: list[Snapshot], previous: Slot) -> dict[tuple[str, str], Slot]:

@@ -20,26 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from payg_tui.engine.model import (
-    AccountLabel,
-    ItemHistory,
-    Ledger,
-    PeriodSummary,
-    PriceVersion,
-    Product,
-    Provider,
-    Run,
-    Slot,
-    Snapshot,
-)
+from payg_tui.engine.model import PeriodSummary, PriceVersion, Product, Provider, Slot
 from payg_tui.engine.text import storable
 from payg_tui.errors import CacheError, DataContractError
 from payg_tui.store import checked, summaries
 from payg_tui.store.append import append
 from payg_tui.store.merge import StoredRun, rebuild
 from payg_tui.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import ItemHistory, Ledger, Snapshot
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # How long to wait for another payg-tui (a sync, an import) to finish writing
@@ -366,6 +358,8 @@ class Store:
 
     def load_ledger(self, window: tuple[Slot, Slot] | None = None) -> Ledger:
         """Everything the engine needs; with `window`, only runs that can matter there."""
+        from payg_tui.engine.detail import AccountLabel, ItemHistory, Ledger, Run  # see engine/model.py
+
         provider = self.provider()
         if provider is None:
             raise CacheError(f"the cache {self.path} holds no data yet: "

@@ -12,8 +12,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from payg_tui.engine.model import ItemKind, Slot, Snapshot
+from payg_tui.engine.model import ItemKind, Slot
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import Snapshot
 
 
 @dataclass(frozen=True, slots=True)

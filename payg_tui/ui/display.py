@@ -9,13 +9,17 @@ as markup. No money is computed here; amounts are only formatted.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from payg_tui.engine.clock import local_hour, local_time
-from payg_tui.engine.model import Line, PeriodReport, PriceChange, Product, Provider, Slot
+from payg_tui.engine.model import Product, Provider, Slot
 from payg_tui.engine.text import printable
 from payg_tui.service.formats import money
+
+if TYPE_CHECKING:
+    from payg_tui.engine.detail import Line, PeriodReport, PriceChange
 
 UNPRICED = "unpriced"
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from payg_tui.engine.model import PeriodReport, PeriodSummary, Product, Provider, Slot
+from payg_tui.engine.model import PeriodSummary, Product, Provider, Slot
 
 if TYPE_CHECKING:
+    from payg_tui.engine.detail import PeriodReport
     from payg_tui.engine.resale import ResaleTotals, Statements
     from payg_tui.service.alerts import AlertCheck
     from payg_tui.service.statements import Resale
