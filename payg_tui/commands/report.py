@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     with open_books(args.demo) as books:
         report = books.report(args.period)
         if args.format == "json":
-            with paused_gc():  # a line's dict lives for one write: nothing for the collector
+            with paused_gc():  # lines become text as they are written: nothing for the collector
                 sys.stdout.writelines(formats.report_json_parts(report, args.section))
         elif args.format == "csv":
             sys.stdout.write(formats.report_csv(report, args.section))

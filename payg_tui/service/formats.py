@@ -225,8 +225,8 @@ def report_json(report: PeriodReport, section: Section = "lines") -> str:
 
 
 def report_json_parts(report: PeriodReport, section: Section = "lines") -> Iterator[str]:
-    """`report_json` in pieces, each line's object made as it is written: a report of
-    60,000 lines is never held whole as text, nor as 60,000 dicts."""
+    """`report_json` in pieces, each line written (`line_json`) as its piece is: a report
+    of 60,000 lines is never held whole as text, nor as 60,000 dicts."""
     if section != "lines":
         return json_parts(section_object(report, section))
     exp = report.provider.currency_exponent

@@ -337,9 +337,8 @@ class VirtualTable(ScrollView, Generic[R], can_focus=True):
         return max(1, self.scrollable_content_region.width)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._content_width() != self._layout_width:  # rows are cut to the width only
-            self._layout_width = -1
-            self._cache.clear()
+        # The drawn rows depend on the width only, and `_ensure_layout` drops them when
+        # it changes: a resize that keeps the width (a height change) keeps them.
         self.virtual_size = Size(self._content_width(), len(self._view) + 1)
         self._scroll_cursor_into_view()
 
