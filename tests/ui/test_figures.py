@@ -32,9 +32,10 @@ from payg_tui.ui.dialogs.help import HelpScreen
 from payg_tui.ui.display import rule
 from payg_tui.ui.screens.account import AccountScreen, CustomerScreen
 from payg_tui.ui.screens.period import PeriodScreen
+from payg_tui.ui.widgets.tab_bar import TabBar
 from payg_tui.ui.widgets.table import VirtualTable
 from tests.builders import World, h
-from tests.ui.conftest import screen_words, settle
+from tests.ui.conftest import screen_text, screen_words, settle
 from tests.ui.snapshot_app import FIXED_NOW, make_app
 
 OPEN, CLOSED, FIRST = "2026-11", "2026-10", "2026-09"
@@ -145,9 +146,10 @@ async def test_2_period_list_tab_titles_and_notes_count_accounts_and_lines_as_th
         row = cells(demo_app.screen.query_one("#periods", VirtualTable))[0]
         assert (row["period"], row["accts"], row["add-ons"]) == (OPEN, str(t["accounts"]), str(t["addons"]))
         screen = await open_period(pilot, demo_app, OPEN)
-        tabs = screen.query_one("TabbedContent")
-        assert str(tabs.get_tab("accounts").label) == f"Accounts {t['accounts']}"  # type: ignore[attr-defined]
-        assert str(tabs.get_tab("addons").label) == f"Add-ons {t['addons']}"  # type: ignore[attr-defined]
+        tabs = screen.query_one(TabBar)
+        assert tabs.label("accounts") == f"Accounts {t['accounts']}"
+        assert tabs.label("addons") == f"Add-ons {t['addons']}"
+        assert f" Accounts {t['accounts']}  Add-ons {t['addons']} " in screen_text(pilot)
         assert static_text(demo_app, "#accounts-note") == (
             f"{t['accounts']} accounts billed or pending (+{len(free_accounts)} free) · "
             f"{len(account_lines)} lines: one per pack held")

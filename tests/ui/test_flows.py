@@ -13,6 +13,7 @@ from payg_tui.ui.screens.account import AccountScreen
 from payg_tui.ui.screens.period import PeriodScreen
 from payg_tui.ui.screens.periods import PeriodsScreen
 from payg_tui.ui.screens.statement import StatementScreen
+from payg_tui.ui.widgets.tab_bar import TabBar
 from payg_tui.ui.widgets.table import VirtualTable
 from tests.ui.conftest import screen_text, screen_words, settle
 
@@ -64,7 +65,7 @@ async def test_brackets_switch_tabs_and_each_tab_shows_its_part_of_the_report(de
         for _ in range(7):
             await pilot.press("right_square_bracket")
             await pilot.pause()
-            seen.append(screen.query_one("TabbedContent").active)
+            seen.append(screen.query_one(TabBar).active)
         assert seen == ["addons", "packs", "days", "not-billed", "customers", "quality", "accounts"]
         assert screen.query_one("#packs-table", VirtualTable).rows == report.products
         assert screen.query_one("#days-table", VirtualTable).rows == report.days

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from payg_tui.ui.lifetime import still_open
+from payg_tui.ui.widgets.footer import KeyFooter
 from payg_tui.ui.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class TableScreen(Screen[None]):
 
     def _mount_above_footer(self, widget: Any) -> Any:
         """Mount a bottom-docked widget in the place it had when every screen composed it."""
-        footers = self.query(Footer)
+        footers = self.query(KeyFooter)
         return self.mount(widget, before=footers.first()) if footers else self.mount(widget)
 
     # -- filter ---------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from payg_tui.ui.widgets.columns import customer_columns
@@ -29,7 +28,7 @@ def customers_widgets(exp: int) -> list[Widget]:
     """The tab's widgets: a totals line (shown only with resale) above the table."""
     note = Static("", id="customers-note", markup=False)
     note.display = False
-    return [Vertical(note, VirtualTable(customer_columns(exp), empty="no customers", id="customers-table"))]
+    return [note, VirtualTable(customer_columns(exp), empty="no customers", id="customers-table")]
 
 
 def fill_customers(pane: Widget, report: PeriodReport, statements: Statements | None, resale: bool) -> None:

@@ -23,7 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Static
 from textual.worker import get_current_worker
 
 from payg_tui.engine.model import CustomerUse, Line, PeriodReport, PeriodSummary, Product
@@ -53,6 +53,7 @@ from payg_tui.ui.widgets.columns import (
 )
 from payg_tui.ui.widgets.footer import KeyFooter
 from payg_tui.ui.widgets.status import DashboardHeader
+from payg_tui.ui.widgets.tab_bar import TabBar
 from payg_tui.ui.widgets.table import VirtualTable
 
 if TYPE_CHECKING:
@@ -108,12 +109,10 @@ class PeriodScreen(TableScreen):
         yield DashboardHeader(id="header")
         yield Static(Text(f"{self.key} · loading…"), id="summary")
         yield Static("", id="estimate-note", markup=False)
-        with TabbedContent(id="tabs", initial=TABS[0][0]):
-            for pane_id, label in TABS:
-                with TabPane(label, id=pane_id):
-                    if pane_id == TABS[0][0]:  # the others are built when first shown
-                        self._built.add(pane_id)
-                        yield from self._pane_widgets(pane_id)
+        first = TABS[0][0]
+        yield TabBar(TABS, first, id="tabs")
+        self._built.add(first)  # the others are built when first shown
+        yield ContentSwitcher(self._pane(first), id="panes", initial=first)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -149,7 +148,7 @@ class PeriodScreen(TableScreen):
 
     def _show_loading(self) -> None:
         if self.report is None and still_open(self):
-            self.query_one("#tabs").loading = True
+            self.query_one("#panes").loading = True
 
     def _stop_loading_timer(self) -> None:
         if self._loading_timer is not None:
@@ -158,7 +157,7 @@ class PeriodScreen(TableScreen):
 
     def _stop_loading(self) -> None:
         self._stop_loading_timer()
-        self.query_one("#tabs").loading = False
+        self.query_one("#panes").loading = False
 
     def reload(self) -> None:
         if on_stack(self):
@@ -231,30 +230,31 @@ class PeriodScreen(TableScreen):
 
     # -- building and filling the tabs ----------------------------------------
 
+    def _pane(self, pane_id: str) -> Widget:
+        """A tab's pane, with columns for the report's currency once it is known."""
+        return Vertical(*self._pane_widgets(pane_id), id=pane_id, classes="pane")
+
     def _pane_widgets(self, pane_id: str) -> list[Widget]:
-        """A tab's widgets, with columns for the report's currency once it is known."""
         report = self.report
         exp = report.provider.currency_exponent if report else 2
         tz = report.provider.timezone if report else "UTC"
         if pane_id == "accounts":
-            return [Vertical(Static("", id="accounts-note", classes="count-note", markup=False),
-                             VirtualTable(line_columns(exp, kind="account"), empty="no account lines",
-                                          id="accounts-table"))]
+            return [Static("", id="accounts-note", classes="count-note", markup=False),
+                    VirtualTable(line_columns(exp, kind="account"), empty="no account lines",
+                                 id="accounts-table")]
         if pane_id == "addons":
-            return [Vertical(Static("", id="addons-note", classes="count-note", markup=False),
-                             VirtualTable(line_columns(exp, kind="addon"), empty="no add-on lines",
-                                          id="addons-table"))]
+            return [Static("", id="addons-note", classes="count-note", markup=False),
+                    VirtualTable(line_columns(exp, kind="addon"), empty="no add-on lines", id="addons-table")]
         if pane_id == "packs":
             return [VirtualTable(product_columns(exp), empty="nothing billed", id="packs-table")]
         if pane_id == "days":
-            return [Vertical(Static("", id="days-chart", markup=False),
-                             Static(ROUNDING_NOTE, id="days-note", markup=False),
-                             VirtualTable(day_columns(exp, Decimal(0)), empty="no days yet",
-                                          id="days-table"))]
+            return [Static("", id="days-chart", markup=False),
+                    Static(ROUNDING_NOTE, id="days-note", markup=False),
+                    VirtualTable(day_columns(exp, Decimal(0)), empty="no days yet", id="days-table")]
         if pane_id == "not-billed":
-            return [Vertical(Static("", id="not-billed-note", markup=False),
-                             VirtualTable(not_billed_columns(exp, tz), empty="every line is billed",
-                                          id="not-billed-table"))]
+            return [Static("", id="not-billed-note", markup=False),
+                    VirtualTable(not_billed_columns(exp, tz), empty="every line is billed",
+                                 id="not-billed-table")]
         if pane_id == "customers":
             return customers_widgets(exp)
         return [VerticalScroll(Static("", id="quality-text"), id="quality-scroll")]
@@ -264,7 +264,8 @@ class PeriodScreen(TableScreen):
         if pane_id in self._built or pane_id not in dict(TABS) or not still_open(self):
             return
         self._built.add(pane_id)
-        await self.query_one(f"#{pane_id}", TabPane).mount_all(self._pane_widgets(pane_id))
+        pane = self._pane(pane_id)
+        await self.query_one(ContentSwitcher).add_content(pane)
         if self.report is not None:
             self._fill_pane(pane_id, self.report)
 
@@ -287,9 +288,9 @@ class PeriodScreen(TableScreen):
             "quality": "Quality" + (" !" if report.missing or report.warnings or report.totals.incomplete
                                   else ""),
         }
-        tabs = self.query_one(TabbedContent)
+        tabs = self.query_one(TabBar)
         for pane_id, label in pane_labels.items():
-            tabs.get_tab(pane_id).label = label
+            tabs.set_label(pane_id, label)
 
     def _fill_pane(self, pane_id: str, report: PeriodReport) -> None:
         exp = report.provider.currency_exponent
@@ -314,7 +315,7 @@ class PeriodScreen(TableScreen):
             self._table("not-billed").set_rows(not_billed)
             self.query_one("#not-billed-note", Static).update(self._not_billed_note(report, not_billed))
         elif pane_id == "customers":
-            fill_customers(self.query_one("#customers", TabPane), report, self.statements,
+            fill_customers(self.query_one("#customers"), report, self.statements,
                            resale=self.payg.resale is not None)
         elif pane_id == "quality":
             self.query_one("#quality-text", Static).update(self._quality(report))
@@ -414,10 +415,10 @@ class PeriodScreen(TableScreen):
     def active_table(self) -> VirtualTable[Any] | None:
         if not still_open(self):
             return None
-        pane = self.query_one(TabbedContent).active
-        if not pane:
+        pane_id = self.query_one(TabBar).active
+        if pane_id not in self._built:
             return None
-        tables = self.query_one(f"#{pane}", TabPane).query(VirtualTable)
+        tables = self.query_one(f"#{pane_id}").query(VirtualTable)
         return tables.first() if tables else None
 
     def active_table_focus(self) -> None:
@@ -428,8 +429,8 @@ class PeriodScreen(TableScreen):
     def action_tab(self, step: int) -> None:
         if not still_open(self):
             return
-        tabs = self.query_one(TabbedContent)
-        ids = [pane_id for pane_id, _ in TABS]
+        tabs = self.query_one(TabBar)
+        ids = tabs.ids
         current = ids.index(tabs.active) if tabs.active in ids else 0
         self.show_tab(ids[(current + step) % len(ids)])
 
@@ -437,14 +438,19 @@ class PeriodScreen(TableScreen):
         if not still_open(self):
             return
         self.hide_filter()
-        self.query_one(TabbedContent).active = pane_id
+        self.query_one(TabBar).active = pane_id
         self.active_table_focus()
 
-    @on(TabbedContent.TabActivated)
-    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    @on(TabBar.Changed)
+    async def _tab_changed(self, event: TabBar.Changed) -> None:
+        event.stop()
+        # Keys in one burst (`] ] ]`) queue a message per tab passed: only the
+        # last one chosen is built and shown.
+        if not still_open(self) or event.pane_id != event.bar.active:
+            return
         self.hide_filter()
-        if event.pane.id is not None:
-            await self._build(event.pane.id)
+        await self._build(event.pane_id)
+        self.query_one(ContentSwitcher).current = event.pane_id
         later(self, self.active_table_focus)
 
     def open_row(self, row: Any) -> None:
