@@ -9,6 +9,7 @@ was (a real SQLite file, seeded from the worked example).
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -159,6 +160,57 @@ def test_the_combell_client_has_the_same_deadline_and_cap(hostile: HostileServer
     else:
         assert isinstance(caught.value, DataContractError)
         assert "larger than 1 MB" in str(caught.value)
+
+
+# -- name lookups (socket.getaddrinfo stands in for the system resolver: loopback only) -----
+
+REAL_GETADDRINFO = socket.getaddrinfo
+
+
+def by_name(server: HostileServer) -> str:
+    return server.url.replace("127.0.0.1", "localhost")
+
+
+def test_a_name_lookup_that_hangs_ends_at_the_request_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hung(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            time.sleep(5)
+        return REAL_GETADDRINFO(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    with HostileServer("silent", on="/nowhere") as server:
+        started = time.monotonic()
+        with ApiClient(by_name(server), "t0ken", retry=QUICK, request_timeout=1.0) as api, \
+                pytest.raises(NetworkError) as caught:
+            api.provider()
+        assert time.monotonic() - started < 2.5
+        assert "within 1 s (api.request_timeout)" in caught.value.message
+        assert server.requests == []
+
+
+def test_each_address_of_a_name_is_tried_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first address refuses (nothing listens on 127.0.0.2); the second answers."""
+    def two(host: str, port: int, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+                    for ip in ("127.0.0.2", "127.0.0.1")]
+        return REAL_GETADDRINFO(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two)
+    with HostileServer("silent", on="/nowhere") as server, ApiClient(by_name(server), "t0ken") as api:
+        assert api.provider().name == "Worked Example Hosting"
+
+
+def test_a_name_that_does_not_resolve_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(host: str, *args: object, **kwargs: object) -> object:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with ApiClient("https://api.hosting.invalid", "t0ken", retry=QUICK) as api, \
+            pytest.raises(NetworkError) as caught:
+        api.provider()
+    assert "cannot look up api.hosting.invalid" in caught.value.message
+    assert "\n" not in caught.value.message
 
 
 # -- payg-tui sync in a real process --------------------------------------------------------

@@ -9,8 +9,9 @@ small gzip body that inflates to gigabytes, grows memory until it runs out.
 the last byte of the body, and caps the body's size after decompression:
 it streams the body and stops at the cap. `bound_sockets` makes the
 deadline reach the socket, so that even a server trickling its status line
-and headers is cut off on time: every connect, read and write of a thread
-waits at most until the deadline of the request that thread is making.
+and headers is cut off on time: every name lookup, connect, read and write
+of a thread waits at most until the deadline of the request that thread is
+making.
 
 Both clients (hosting_api.py, combell/client.py) send their requests
 through here; each turns `TooSlow` and `TooLarge` into its own one-line error.
@@ -18,7 +19,10 @@ through here; each turns `TooSlow` and `TooLarge` into its own one-line error.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
+import socket
 import threading
 import time
 import zlib
@@ -230,8 +234,18 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._backend.connect_tcp(
-            host, port, _clamp(timeout, httpcore.ConnectTimeout), local_address, socket_options))
+        # The host's addresses are looked up here, within the deadline, and tried in
+        # turn: given a name, the socket module's lookup would wait as long as the
+        # system resolver does. TLS still checks the name (httpcore passes it on).
+        failed: httpcore.ConnectError | None = None
+        for address in _addresses(host, port):
+            try:
+                return _DeadlineStream(self._backend.connect_tcp(
+                    address, port, _clamp(timeout, httpcore.ConnectTimeout), local_address,
+                    socket_options))
+            except httpcore.ConnectError as error:
+                failed = error
+        raise failed or httpcore.ConnectError(f"{host} has no address")
 
     def connect_unix_socket(self, path: str, timeout: float | None = None,
                             socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
@@ -240,6 +254,33 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
+
+
+def _addresses(host: str, port: int) -> list[str]:
+    """`host`'s addresses, looked up on a helper thread for at most what is left of the deadline.
+
+    A lookup that outlasts the deadline is left to finish on its own (it
+    cannot be cut short) and the request fails on time.
+    """
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]
+    found: list[list[str] | OSError] = []
+
+    def look_up() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            found.append(list(dict.fromkeys(str(info[4][0]) for info in infos)))
+        except OSError as error:  # socket.gaierror: no such name, no network
+            found.append(error)
+
+    helper = threading.Thread(target=look_up, name=f"resolve {host}", daemon=True)
+    helper.start()
+    helper.join(_clamp(None, httpcore.ConnectTimeout))
+    if not found:
+        raise httpcore.ConnectTimeout(f"looking up {host} took longer than the request's deadline")
+    if isinstance(found[0], OSError):
+        raise httpcore.ConnectError(f"cannot look up {host}: {found[0]}")
+    return found[0]
 
 
 def bound_sockets(http: httpx.Client) -> httpx.Client:

@@ -68,8 +68,9 @@ async def test_in_a_narrow_terminal_the_active_tab_is_always_in_view(demo_books:
             await pilot.press(NEXT_TAB)
             await settle(pilot)
             assert bar.active == pane_id
-            row = screen_text(pilot).splitlines()[bar.region.y]
+            row, underline = screen_text(pilot).splitlines()[bar.region.y:bar.region.y + 2]
             assert bar.label(pane_id) in row, (pane_id, row)
+            assert set(underline) <= set("━╸╺"), underline  # the labels never wrap onto it
         assert screen_text(pilot).splitlines()[bar.region.y].startswith(" Accounts ")
 
 

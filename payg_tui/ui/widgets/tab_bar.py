@@ -114,7 +114,10 @@ class TabBar(Widget, can_focus=False):
         bar_style = self.get_component_rich_style("tab-bar--bar")
         underline = Bar(highlight_range=highlight, highlight_style=Style.from_color(bar_style.color),
                         background_style=Style.from_color(bar_style.bgcolor))
-        return Group(row[shift:], underline)
+        shown = row[shift:]  # a slice is a new Text: cut, never wrapped onto the underline's row
+        shown.no_wrap, shown.overflow = True, "crop"
+        shown.truncate(self.size.width)
+        return Group(shown, underline)
 
     def on_click(self, event: events.Click) -> None:
         spans = self._spans()
