@@ -98,6 +98,7 @@ class PeriodScreen(TableScreen):
         self.statements: Statements | None = None  # with a price list: the Customers tab's rows
         self.load_seconds: float | None = None
         self._built: set[str] = set()  # tabs whose widgets are mounted
+        self._mounting: set[str] = set()  # tabs whose widgets are being mounted
         self._rows: dict[str, list[Line]] = {}
         self._loading_timer: Timer | None = None
         self._asked = False  # the report has been asked for
@@ -261,12 +262,19 @@ class PeriodScreen(TableScreen):
 
     async def _build(self, pane_id: str) -> None:
         """Mount a tab's widgets the first time it is shown, filled if the report is here."""
-        if pane_id in self._built or pane_id not in dict(TABS) or not still_open(self):
+        if pane_id in self._built or pane_id in self._mounting or pane_id not in dict(TABS):
             return
+        if not still_open(self):
+            return
+        # Listed as built only once mounted: a price list arriving meanwhile fills
+        # the built tabs, and this one's widgets cannot be queried yet.
+        self._mounting.add(pane_id)
+        try:
+            await self.query_one(ContentSwitcher).add_content(self._pane(pane_id))
+        finally:
+            self._mounting.discard(pane_id)
         self._built.add(pane_id)
-        pane = self._pane(pane_id)
-        await self.query_one(ContentSwitcher).add_content(pane)
-        if self.report is not None:
+        if self.report is not None and still_open(self):
             self._fill_pane(pane_id, self.report)
 
     def _fill(self, report: PeriodReport) -> None:
@@ -416,7 +424,7 @@ class PeriodScreen(TableScreen):
         if not still_open(self):
             return None
         pane_id = self.query_one(TabBar).active
-        if pane_id not in self._built:
+        if pane_id not in self._built:  # chosen, not mounted yet
             return None
         tables = self.query_one(f"#{pane_id}").query(VirtualTable)
         return tables.first() if tables else None
