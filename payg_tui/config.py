@@ -120,6 +120,11 @@ class Config:
         """A copy with `key` set to `validate(key, value)`."""
         return replace(self, **{_attribute(key): validate(key, value)})
 
+    def without(self, key: str) -> Config:
+        """A copy with `key` back to its default (not set, for a key without one)."""
+        attribute = _attribute(key)
+        return replace(self, **{attribute: _DEFAULTS[attribute]})
+
 
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Config)}
 
@@ -466,9 +471,7 @@ def set_value(key: str, value: Any, path: Path | None = None) -> Config:
 
 def unset_value(key: str, path: Path | None = None) -> Config:
     """Remove `key` from the config file (back to its default)."""
-    config = load_config(path, apply_env=False)
-    attribute = _attribute(key)
-    updated = replace(config, **{attribute: _DEFAULTS[attribute]})
+    updated = load_config(path, apply_env=False).without(key)
     save_config(updated, path)
     return updated
 

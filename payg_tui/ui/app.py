@@ -593,14 +593,16 @@ class PaygApp(App[int]):
 
         if self.books.source == "demo":
             self.config = config  # in memory only
-            return
-        try:
-            self.config = load_config(self.config_path)
-        except UserError as error:
-            self.notify(error.message, severity="error")
-            return
-        if self.online in ("no-api", "offline"):
-            self.online = "cache"
+        else:
+            try:
+                self.config = load_config(self.config_path)
+            except UserError as error:
+                self.notify(error.message, severity="error")
+                return
+            if self.online in ("no-api", "offline"):
+                self.online = "cache"
+        if self.loaded:
+            self.check_alerts()  # a new budget or window changes what the header says
 
     def open_period(self, key: str) -> None:
         """Show one period over the list, in place of whatever was open."""

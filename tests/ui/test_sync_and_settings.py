@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from payg_tui.config import Config, load_config
 from payg_tui.sandbox.server import start_sandbox
@@ -14,6 +15,7 @@ from payg_tui.ui.app import PaygApp
 from payg_tui.ui.screens.settings import SettingsScreen
 from payg_tui.ui.widgets.table import VirtualTable
 from tests.ui.conftest import screen_text, settle
+from tests.ui.test_alerts_header import until
 
 
 @pytest.fixture
@@ -122,3 +124,43 @@ def test_the_sync_bar_shows_hours_percentage_rate_and_eta():
     text = bar_text(progress, width=10).plain
     assert text == "sync: 370 h added ━━━━━───── 50% · 186 h/s · 2 s left"
     assert bar_text(None).plain == "sync: connecting…"
+
+
+async def test_settings_edit_the_alerts_and_the_header_follows(example_cache: Path, tmp_path: Path) -> None:
+    """The [alerts] settings: validated like `config set`, saved, and the header's alerts checked again."""
+    path = tmp_path / "config" / "config.toml"
+    books = Books.open_cache(example_cache)
+    app = PaygApp(books, config=Config(), config_path=path, auto_sync=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.alerts is not None)
+        assert app.alerts is not None and not [a for a in app.alerts.alerts if a.kind == "budget"]
+        before = len(app.alerts.alerts)
+        await pilot.press("c")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        assert screen.query_one("#settings-title").region.y == 0  # the title is in view, not scrolled out
+        fields = {name: screen.query_one(f"#alerts-{name}", Input)
+                  for name in ("budget", "warn-at", "stale-after", "within")}
+        assert [f.value for f in fields.values()] == ["", "80", "3", "12"]  # the defaults, shown
+        fields["budget"].value = "0.50"
+        fields["warn-at"].value = "150"  # a percentage above 100: refused, naming the key
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not path.exists()
+        assert "alerts.warn_at" in str(screen.query_one("#settings-error").render())
+        fields["warn-at"].value = ""  # empty: back to the default
+        fields["within"].value = "24"
+        screen.query_one("#alerts-webhook", Input).value = "https://hooks.example/services/T0/B0/k3y"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.alerts is not None
+                    and any(a.kind == "budget" for a in app.alerts.alerts))
+        saved = tomllib.loads(path.read_text(encoding="utf-8"))
+        assert saved["alerts"] == {"budget": "0.50", "within": 24,
+                                   "webhook": "https://hooks.example/services/T0/B0/k3y"}
+        assert "k3y" not in screen_text(pilot)  # the webhook is a secret: masked once saved
+        assert app.config is not None and app.config.alerts_within == 24
+        await pilot.press("escape")
+        await pilot.pause()
+        assert f" {before + 1} alerts " in screen_text(pilot).splitlines()[0]  # the header counts it
+    books.close()
