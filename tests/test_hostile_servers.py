@@ -8,6 +8,7 @@ was (a real SQLite file, seeded from the worked example).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -199,6 +200,44 @@ def test_each_address_of_a_name_is_tried_in_turn(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(socket, "getaddrinfo", two)
     with HostileServer("silent", on="/nowhere") as server, ApiClient(by_name(server), "t0ken") as api:
         assert api.provider().name == "Worked Example Hosting"
+
+
+def test_an_address_that_does_not_answer_is_passed_over_for_the_next(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like an IPv6 route that drops packets: the first address never completes the
+    connection (a listener whose accept queue is full drops new SYNs), the second answers."""
+    with HostileServer("silent", on="/nowhere") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        hole = socket.socket()
+        hole.bind(("127.0.0.2", port))
+        hole.listen(0)
+        fillers = []
+        for _ in range(4):  # fill the accept queue
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.2", port))
+            fillers.append(filler)
+        try:
+            with pytest.raises(TimeoutError):  # the premise: the first address does not answer
+                socket.create_connection(("127.0.0.2", port), timeout=0.3).close()
+
+            def two(host: str, port: int, *args: object, **kwargs: object) -> object:
+                if host == "localhost":
+                    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+                            for ip in ("127.0.0.2", "127.0.0.1")]
+                return REAL_GETADDRINFO(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(socket, "getaddrinfo", two)
+            started = time.monotonic()
+            with ApiClient(by_name(server), "t0ken", retry=QUICK, connect_timeout=0.5,
+                           request_timeout=5.0) as api:
+                assert api.provider().name == "Worked Example Hosting"
+            assert time.monotonic() - started < 2.5
+        finally:
+            for filler in fillers:
+                filler.close()
+            hole.close()
 
 
 def test_a_name_that_does_not_resolve_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

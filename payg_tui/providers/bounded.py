@@ -237,13 +237,16 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         # The host's addresses are looked up here, within the deadline, and tried in
         # turn: given a name, the socket module's lookup would wait as long as the
         # system resolver does. TLS still checks the name (httpcore passes it on).
-        failed: httpcore.ConnectError | None = None
+        # An address that refuses or does not answer in the connect timeout (an IPv6
+        # route that drops packets) is passed over for the next, as the socket module
+        # does; once the deadline has passed, `_clamp` ends the search.
+        failed: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for address in _addresses(host, port):
+            left = _clamp(timeout, httpcore.ConnectTimeout)
             try:
                 return _DeadlineStream(self._backend.connect_tcp(
-                    address, port, _clamp(timeout, httpcore.ConnectTimeout), local_address,
-                    socket_options))
-            except httpcore.ConnectError as error:
+                    address, port, left, local_address, socket_options))
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failed = error
         raise failed or httpcore.ConnectError(f"{host} has no address")
 

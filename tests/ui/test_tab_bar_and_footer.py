@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -72,6 +73,38 @@ async def test_in_a_narrow_terminal_the_active_tab_is_always_in_view(demo_books:
             assert bar.label(pane_id) in row, (pane_id, row)
             assert set(underline) <= set("━╸╺"), underline  # the labels never wrap onto it
         assert screen_text(pilot).splitlines()[bar.region.y].startswith(" Accounts ")
+        await pilot.press(*[NEXT_TAB] * 3)  # Days, in the middle: the tabs either side stay in view
+        await settle(pilot)
+        row = screen_text(pilot).splitlines()[bar.region.y]
+        assert bar.active == "days" and " Packs  Days  Not billed" in row, row
+
+
+class _WideTabs(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TabBar([("a", "日本語タブ"), ("b", "データ"), ("c", "Third"), ("d", "四番目")], "a")
+
+
+def _cell_of(row: str, word: str) -> int:
+    """The cell (not the character) where `word` starts in `row`."""
+    return cell_len(row[:row.index(word)])
+
+
+async def test_wide_labels_are_drawn_where_a_click_finds_them() -> None:
+    app = _WideTabs()
+    async with app.run_test(size=(20, 4)) as pilot:
+        bar = app.query_one(TabBar)
+        for active in ("a", "b", "c", "d", "b"):
+            bar.active = active
+            await pilot.pause()
+            row = screen_text(pilot).splitlines()[0]
+            assert cell_len(row) <= 20 and bar.label(active) in row, row
+            for pane_id in ("a", "b", "c", "d"):
+                label = bar.label(pane_id)
+                if label in row and pane_id != active:
+                    await pilot.click(TabBar, offset=(_cell_of(row, label), 0))
+                    assert bar.active == pane_id, (row, label)
+                    bar.active = active
+                    await pilot.pause()
 
 
 async def test_footer_keys_follow_the_screen_and_a_click_presses_one(demo_books: Books) -> None:
@@ -137,3 +170,19 @@ async def test_a_disabled_key_is_dim_and_a_click_on_it_does_nothing() -> None:
         await pilot.click(KeyFooter, offset=(line.plain.index("x Ring"), 0))
         await pilot.pause()
         assert app.rung == 1
+
+
+async def test_a_double_click_on_the_footer_or_the_tabs_selects_no_text(demo_books: Books) -> None:
+    app = make_app(demo_books)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        footer = screen_text(pilot).splitlines()[-1]
+        gap = len(footer.split("▏")[0].rstrip()) + 2  # between the keys and the palette key
+        await pilot.double_click(KeyFooter, offset=(gap, 0))
+        await settle(pilot)
+        assert not app.screen.get_selected_text()
+        await pilot.double_click(TabBar, offset=(3, 0))
+        await settle(pilot)
+        assert not app.screen.get_selected_text()

@@ -35,6 +35,7 @@ class Key(NamedTuple):
 
 
 class KeyFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False  # a click presses a key; a drag or double-click selects nothing
     DEFAULT_CSS = """
     KeyFooter {
         dock: bottom;

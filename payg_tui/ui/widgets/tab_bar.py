@@ -7,8 +7,9 @@ labels and the underline itself and says which tab was chosen; the screen
 shows the matching pane. It takes no focus: `[` and `]` (or a click) move
 between tabs, and the keys stay with the table.
 
-When the labels are wider than the bar, the row is shifted so that the
-active tab is always in view, as Textual's tabs scroll.
+When the labels are wider than the bar, the row is shifted to bring the
+active tab to the middle (as far as the row's ends allow), as Textual's tabs
+scroll: the tabs either side of it stay in view.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PADDING = 1  # cells each side of a label
 
 
 class TabBar(Widget, can_focus=False):
+    ALLOW_SELECT = False  # a double-click chooses a tab, it does not select the labels' text
     DEFAULT_CSS = """
     TabBar {
         height: 2;
@@ -92,11 +94,16 @@ class TabBar(Widget, can_focus=False):
         return spans
 
     def _shift(self, spans: list[tuple[str, int, int]]) -> int:
-        """Cells the row is moved left so that the active tab is whole in view."""
+        """Cells the row is moved left: the active tab in the middle, within the row's ends."""
         width = self.size.width
+        total = spans[-1][2] if spans else 0
+        if total <= width:
+            return 0
         for pane_id, start, end in spans:
-            if pane_id == self.active and end > width:
-                return min(start, end - width)
+            if pane_id == self.active:
+                centred = (start + end - width) // 2
+                # whole in view even when it is wider than half the bar
+                return max(0, min(centred, total - width, start))
         return 0
 
     def render(self) -> RenderableType:
@@ -114,8 +121,8 @@ class TabBar(Widget, can_focus=False):
         bar_style = self.get_component_rich_style("tab-bar--bar")
         underline = Bar(highlight_range=highlight, highlight_style=Style.from_color(bar_style.color),
                         background_style=Style.from_color(bar_style.bgcolor))
-        shown = row[shift:]  # a slice is a new Text: cut, never wrapped onto the underline's row
-        shown.no_wrap, shown.overflow = True, "crop"
+        shown = _crop_left(row, shift, tab_style)
+        shown.no_wrap, shown.overflow = True, "crop"  # never wrapped onto the underline's row
         shown.truncate(self.size.width)
         return Group(shown, underline)
 
@@ -127,3 +134,16 @@ class TabBar(Widget, can_focus=False):
                 event.stop()
                 self.active = pane_id
                 return
+
+
+def _crop_left(text: Text, cells: int, pad: Style) -> Text:
+    """`text` without its first `cells` cells; a wide character cut in two becomes a space."""
+    index = seen = 0
+    plain = text.plain
+    while index < len(plain) and seen < cells:
+        seen += cell_len(plain[index])
+        index += 1
+    cropped = text[index:]
+    if seen > cells:  # the last character dropped straddled the cut: keep its right half blank
+        cropped = Text(" " * (seen - cells), style=pad, end="") + cropped
+    return cropped
