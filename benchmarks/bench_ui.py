@@ -8,7 +8,9 @@
   with a bare Textual app (hello + footer) that exits on its first frame;
   the ratio is the median of the paired ratios.
 - large period: Enter on the newest period of `--cache` (about 15,000 lines for
-  the large reseller), with a fresh `Books` each time: "cold" (Enter at once,
+  the large reseller), with a fresh `Books` each time, and no resale.toml
+  (then again with one; and both ways on the 24-month cache, whose 24
+  periods are priced in the background): "cold" (Enter at once,
   the report is built after Enter) and "warm" (the cursor rested on the period,
   so the list built its report ahead). Times from Enter to the first paint of
   the period screen, to the report, to the table painted, and the UI thread's
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import shutil
@@ -134,6 +137,8 @@ async def bench_large(cache: Path) -> dict[str, float]:
     - cold: Enter as soon as the list shows, before the report could be built ahead;
     - warm: the cursor has rested on the period first, so the report was built ahead.
     """
+    from textual.worker import WorkerCancelled
+
     from payg_tui.service.books import Books
     from payg_tui.ui.app import PaygApp
     from payg_tui.ui.screens.periods import REST
@@ -147,7 +152,9 @@ async def bench_large(cache: Path) -> dict[str, float]:
                 await asyncio.sleep(0.002)
             results["cold_built_ahead"] = float(app.built_ahead is not None)
             await _open_newest(app, results, "cold_")
-            await app.workers.wait_for_complete()
+            for worker in list(app.workers):  # one replaced by a newer one is cancelled: expected
+                with contextlib.suppress(WorkerCancelled):
+                    await worker.wait()
     gc.collect()  # the first app's reports are garbage now: do not time their collection below
     with Books.open_cache(cache) as books:
         app = PaygApp(books, auto_sync=False)
@@ -189,10 +196,20 @@ async def bench_large(cache: Path) -> dict[str, float]:
     return results
 
 
-def _opens(cache: Path, count: int) -> list[dict[str, float]]:
-    """`bench_large` `count` times, each in a fresh process (median, not one lucky or unlucky open)."""
+def _opens(cache: Path, count: int, config: Path) -> list[dict[str, float]]:
+    """`bench_large` `count` times, each in a fresh process (median, not one lucky or unlucky open).
+
+    `config` is the config folder the dashboard reads (with or without a resale.toml),
+    never the user's own.
+    """
     cmd = [sys.executable, __file__, "--open-once", str(cache)]
-    return [json.loads(run_child(cmd, python_child_env(), keep_output=True).out) for _ in range(count)]
+    env = python_child_env(PAYG_TUI_CONFIG_DIR=str(config))
+    return [json.loads(run_child(cmd, env, keep_output=True).out) for _ in range(count)]
+
+
+def _spread(opens: list[dict[str, float]], key: str) -> str:
+    values = [o[key] for o in opens]
+    return f"{min(values):.3f}-{max(values):.3f} s over {len(values)} opens"
 
 
 async def bench_sync(accounts: int) -> dict[str, float]:
@@ -259,6 +276,10 @@ def main() -> int:
         print(json.dumps(asyncio.run(bench_large(args.open_once))))
         return 0
     from bench_engine import month_cache, months24_cache
+    from bench_statements import prepare
+
+    def resale_config() -> Path:
+        return prepare()[1]  # bench_statements' price list (every rule, discounts, a sell price)
 
     large = args.cache or month_cache(5000)
     many = args.small or months24_cache()
@@ -272,13 +293,13 @@ def main() -> int:
                       median([r.wall for r in dash]), median([r.wall for r in minimal]), "s",
                       1.3, bare, ratios=runs["ratios"],
                       note=f"CPU ratio {median(runs['cpu_ratios']):.2f}")
-    opens = _opens(large, args.opens)
+    no_config = Path(tempfile.mkdtemp(prefix="payg-bench-config-"))  # no resale.toml: costs only
+    opens = _opens(large, args.opens, no_config)
     opened = {key: median([o[key] for o in opens]) for key in opens[0]}
     lines = f"{opened['lines']:,.0f} lines"
 
     def spread(key: str) -> str:
-        values = [o[key] for o in opens]
-        return f"{min(values):.3f}-{max(values):.3f} s over {len(values)} opens"
+        return _spread(opens, key)
 
     results.target("cold_first_paint", f"large period ({lines}), cold: Enter to first paint",
                    opened["cold_first_paint_s"], "s", 0.5, note=spread("cold_first_paint_s"))
@@ -286,6 +307,21 @@ def main() -> int:
                    "painted", opened["cold_table_painted_s"], "s", 0.5,
                    note=f"{spread('cold_table_painted_s')}; report built on the worker in "
                         f"{opened['cold_report_worker_s']:.2f} s")
+    # With a price list the app works out every period's revenue in the background
+    # from the first frame; on the 24-month cache there are 24 periods to price (and
+    # its newest month's report is slower to build: compare it without a price list).
+    with_resale = _opens(large, args.opens, resale_config())
+    results.target("cold_table_painted_resale", "the same, with resale.toml: Enter to the table "
+                   "painted", median([o["cold_table_painted_s"] for o in with_resale]), "s", 0.5,
+                   note=f"{_spread(with_resale, 'cold_table_painted_s')}; while the revenue is "
+                        "worked out in the background")
+    for label, config in (("without", no_config), ("with", resale_config())):
+        found = _opens(many, args.opens, config)
+        results.figure(f"cold_table_painted_many_{label}", f"newest period of {many.parent.name}, "
+                       f"cold, {label} resale.toml: Enter to the table painted",
+                       median([o["cold_table_painted_s"] for o in found]), "s",
+                       note=_spread(found, "cold_table_painted_s"))
+    shutil.rmtree(no_config, ignore_errors=True)
     results.figure("warm_table_painted", "large period, warm (report built ahead): Enter to "
                    "the table painted", opened["warm_table_painted_s"], "s",
                    note=f"first paint {opened['warm_first_paint_s']:.3f} s")

@@ -8,7 +8,6 @@ WAL lets the screens keep reading meanwhile).
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
 import os
@@ -31,6 +30,7 @@ from payg_tui.errors import (
     UsageError,
     UserError,
 )
+from payg_tui.service import children
 
 if TYPE_CHECKING:
     from payg_tui.config import Config
@@ -89,7 +89,7 @@ def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env, text=True,
                                  encoding="utf-8")
-        _children.add(child)
+        children.started(child)
         summary = None
         try:
             assert child.stdout is not None
@@ -103,9 +103,7 @@ def run(request: SyncRequest, progress: Callable[[SyncProgress], None],
                     summary = _summary(message["summary"])
             code = child.wait()
         finally:
-            _children.discard(child)
-            if child.poll() is None:
-                child.kill()
+            children.ended(child)
         errors.seek(0)
         lines = [line for line in errors.read().splitlines() if line.strip()]
     if code != 0 or summary is None:
@@ -131,26 +129,6 @@ class JsonProgress:
     def _write(self, obj: dict[str, object]) -> None:
         self.stream.write(json.dumps(obj) + "\n")
         self.stream.flush()
-
-
-_children: set[subprocess.Popen[str]] = set()
-
-
-def end_all() -> None:
-    """End every running sync at once: the dashboard is quitting.
-
-    SIGTERM, not SIGINT: a child stuck in a read of a stalled server would
-    only see SIGINT after that read, and the worker thread that reads its
-    output (which the app joins on exit) would wait with it. Killing a sync
-    loses nothing: each page is stored in one transaction, and the next
-    sync resumes after the last one stored.
-    """
-    for child in list(_children):
-        if child.poll() is None:
-            child.terminate()
-
-
-atexit.register(end_all)
 
 
 def _summary(fields: dict[str, Any]) -> SyncSummary:

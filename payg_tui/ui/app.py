@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from textual.worker import get_current_worker
 from payg_tui.engine.model import PeriodSummary, Provider, Slot
 from payg_tui.errors import NetworkError, UserError
 from payg_tui.service.books import Books
+from payg_tui.ui.foreground import Foreground
 from payg_tui.ui.messages import (
     AlertsChecked,
     CacheChanged,
@@ -123,6 +123,7 @@ class PaygApp(App[int]):
         self._ahead_wanted: str | None = None  # the period whose report to build next
         self._ahead_running = False
         self.built_ahead: str | None = None  # the last period whose report was built ahead
+        self.foreground = Foreground()  # a period being opened: background workers step aside
         # The theme and each tab's sort are remembered in the config file; the demo
         # neither reads nor writes them (its choices last the session).
         self.remembers = books.source != "demo"
@@ -199,13 +200,13 @@ class PaygApp(App[int]):
                 screen.reload()
 
     def on_unmount(self) -> None:
-        # Whatever made the app quit (q, ctrl+q, an error), a sync still running is
-        # ended now: its worker thread, which the exit joins, waits on the child. The
-        # module is imported by the first sync; without one there is nothing to end
-        # (and quitting need not import it).
-        sync_child = sys.modules.get("payg_tui.service.sync_child")
-        if sync_child is not None:
-            sync_child.end_all()
+        # Whatever made the app quit (q, ctrl+q, an error), a child still running (a
+        # sync, the periods' revenue) is ended now: its worker thread, which the exit
+        # joins, waits on it. Imported here, not looked up in sys.modules: a worker may
+        # be importing it at this very moment, and an import waits for that to finish.
+        from payg_tui.service import children
+
+        children.end_all()
 
     async def on_event(self, event: events.Event) -> None:
         # A key typed right after q can still be on its way while the app closes its
@@ -278,12 +279,13 @@ class PaygApp(App[int]):
         from payg_tui.config import Config
         from payg_tui.service.alerts import rules_from
 
-        self._check_alerts(self.books, self.now(), rules_from(self.config or Config()))
+        self._check_alerts(self.books, self.now(), rules_from(self.config or Config()), self.foreground)
 
     @work(thread=True, exclusive=True, group="alerts")
-    def _check_alerts(self, books: Books, now: datetime, rules: AlertRules) -> None:
+    def _check_alerts(self, books: Books, now: datetime, rules: AlertRules, foreground: Foreground) -> None:
         from payg_tui.service import alerts
 
+        foreground.wait()
         try:
             result = alerts.check(books, now, rules)
         except UserError:
@@ -318,6 +320,7 @@ class PaygApp(App[int]):
 
         if not self.show_resale:
             return
+        self.foreground.wait()  # reading it imports the resale engine: a period being opened first
         try:
             resale = open_resale(self.books, demo=self.books.source == "demo")
         except UserError as error:
@@ -337,20 +340,25 @@ class PaygApp(App[int]):
 
     @work(thread=True, exclusive=True, group="resale-totals")
     def load_resale_totals(self) -> None:
-        """Revenue and margin of each period for the list, newest first (each needs its report)."""
+        """Revenue and margin of each period for the list, newest first (each needs its report).
+
+        Worked out in a child process (`service/resale_child.py`), stopped while a
+        period loads: in this one it would slow down every screen opened meanwhile.
+        """
+        from payg_tui.service import resale_child
+
         resale, keys = self.resale, [p.period.key for p in self.periods]
-        if resale is None:
+        if resale is None or not keys:
             return
         worker = get_current_worker()
-        for key in keys:
-            if worker.is_cancelled:
-                return
-            try:
-                totals = resale.totals(key)
-            except UserError as error:
-                self.post_message(LoadFailed(f"revenue of {key}", error.message))
-                return
-            self.post_message(ResaleTotalsComputed(key, totals))
+        try:
+            resale_child.run(self.books.cache_path, keys, demo=self.books.source == "demo",
+                             found=lambda key, totals: self.post_message(ResaleTotalsComputed(key, totals)),
+                             should_stop=lambda: worker.is_cancelled,
+                             attach=self.foreground.attach, detach=self.foreground.detach)
+        except UserError as error:
+            if not worker.is_cancelled:
+                self.post_message(LoadFailed("revenue of the periods", error.message))
 
     @on(ResaleTotalsComputed)
     def _resale_totals(self, message: ResaleTotalsComputed) -> None:
@@ -367,6 +375,7 @@ class PaygApp(App[int]):
 
     @work(thread=True, group="ahead")
     def _build_report(self, key: str) -> None:
+        self.foreground.wait()  # a period being opened comes first
         started = time.perf_counter()
         with contextlib.suppress(Exception):  # only a head start: opening the period reports errors
             self.books.report(key)

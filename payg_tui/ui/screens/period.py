@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
     from payg_tui.service.books import Books
     from payg_tui.service.statements import Resale
+    from payg_tui.ui.foreground import Foreground
     from payg_tui.ui.palette import Command
 
 TABS: tuple[tuple[str, str], ...] = (
@@ -102,6 +103,7 @@ class PeriodScreen(TableScreen):
         self._rows: dict[str, list[Line]] = {}
         self._loading_timer: Timer | None = None
         self._asked = False  # the report has been asked for
+        self._foreground: Foreground | None = None  # told while the report loads
 
     def period_key(self) -> str | None:
         return self.key
@@ -117,6 +119,9 @@ class PeriodScreen(TableScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        # From the first paint to the table painted, background work steps aside.
+        self._foreground = self.payg.foreground
+        self._foreground.started(self)
         # A report the list built ahead arrives within a frame or two: show the
         # loading indicator only if it takes longer than that.
         self._loading_timer = self.set_timer(LOADING_DELAY, self._show_loading)
@@ -146,6 +151,7 @@ class PeriodScreen(TableScreen):
 
     def on_unmount(self) -> None:
         self._stop_loading_timer()
+        self._foreground_done()
 
     def _show_loading(self) -> None:
         if self.report is None and still_open(self):
@@ -163,7 +169,13 @@ class PeriodScreen(TableScreen):
     def reload(self) -> None:
         if on_stack(self):
             self._asked = True
+            self._foreground = self.payg.foreground
+            self._foreground.started(self)  # until the table is painted: see `ui/foreground.py`
             self._load(self.key, self.payg.books)
+
+    def _foreground_done(self) -> None:
+        if self._foreground is not None:
+            self._foreground.finished(self)
 
     def action_reload(self) -> None:
         self.reload()
@@ -183,12 +195,19 @@ class PeriodScreen(TableScreen):
         if not worker.is_cancelled:
             self.post_message(ReportLoaded(report, products, time.perf_counter() - started))
 
-    @work(thread=True, exclusive=True, group="statements")
     def _load_statements(self, key: str, resale: Resale | None) -> None:
-        """With a price list: the period's statements, for the Customers tab (after the report)."""
+        self._statements_worker(key, resale, self.payg.foreground)
+
+    @work(thread=True, exclusive=True, group="statements")
+    def _statements_worker(self, key: str, resale: Resale | None, foreground: Foreground) -> None:
+        """With a price list: the period's statements, for the Customers tab (after the report).
+
+        Asked as the report arrives, they wait for the table to be painted first.
+        """
         if resale is None:
             return
         worker = get_current_worker()
+        foreground.wait()
         try:
             statements = resale.statements(key)
         except UserError as error:
@@ -213,6 +232,7 @@ class PeriodScreen(TableScreen):
         if not still_open(self):
             return
         self._stop_loading()
+        self._foreground_done()
         if self.report is None:  # not "loading…" for ever once the notification has gone
             self.query_one("#summary", Static).update(Text(f"{self.key} · cannot load: {message.message}"))
         self.payg.notify(message.message, title=f"cannot load {message.what}", severity="error")
@@ -227,6 +247,7 @@ class PeriodScreen(TableScreen):
             self._fill(message.report)
             self._stop_loading()
         self.active_table_focus()
+        self.call_after_refresh(self._foreground_done)  # once painted (on_unmount if it closes first)
         self._load_statements(self.key, self.payg.resale)
 
     # -- building and filling the tabs ----------------------------------------
