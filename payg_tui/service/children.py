@@ -16,10 +16,13 @@ import signal
 import subprocess
 
 _running: set[subprocess.Popen[str]] = set()
+_closing = False  # `end_all` has run: a child started after it (by a late worker) is ended at once
 
 
 def started(child: subprocess.Popen[str]) -> None:
     _running.add(child)
+    if _closing:
+        end_all()
 
 
 def ended(child: subprocess.Popen[str]) -> None:
@@ -29,8 +32,16 @@ def ended(child: subprocess.Popen[str]) -> None:
         child.kill()
 
 
+def reopen() -> None:
+    """A new dashboard in this process (tests run many): children may be started again."""
+    global _closing
+    _closing = False
+
+
 def end_all() -> None:
     """End every running child at once: the dashboard is quitting."""
+    global _closing
+    _closing = True
     for child in list(_running):
         if child.poll() is None:
             child.terminate()

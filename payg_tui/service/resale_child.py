@@ -44,9 +44,14 @@ def run(cache: Path, keys: list[str], *, demo: bool, found: Callable[[str, Resal
     """
     command = [sys.executable, "-m", "payg_tui.service.resale_child", str(cache),
                *(["--demo"] if demo else []), *keys]
+    if should_stop():
+        return
     with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
-                                 encoding="utf-8")
+        try:
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True,
+                                     encoding="utf-8")
+        except OSError as error:  # no process to be had (too many open, no memory)
+            raise UsageError(f"the revenue could not be worked out: {error}") from None
         children.started(child)
         attach(child)
         try:
@@ -54,10 +59,7 @@ def run(cache: Path, keys: list[str], *, demo: bool, found: Callable[[str, Resal
             for line in child.stdout:
                 if should_stop():
                     return
-                answer = json.loads(line)
-                if "error" in answer:
-                    raise UsageError(answer["error"])
-                found(answer["key"], _totals(answer["totals"]))
+                _read(line, found)
             code = child.wait()
         finally:
             detach(child)
@@ -66,6 +68,19 @@ def run(cache: Path, keys: list[str], *, demo: bool, found: Callable[[str, Resal
         lines = [line for line in errors.read().splitlines() if line.strip()]
     if code != 0:
         raise UsageError(lines[-1] if lines else f"the revenue could not be worked out (exit {code})")
+
+
+def _read(line: str, found: Callable[[str, ResaleTotals], object]) -> None:
+    """One line of the child: a period's totals, or its error (one line, for the user)."""
+    try:
+        answer = json.loads(line)
+        if "error" in answer:
+            raise UsageError(str(answer["error"]))
+        totals = _totals(answer["totals"])
+        key = str(answer["key"])
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError):
+        raise UsageError(f"the revenue could not be worked out: the child wrote {line[:80]!r}") from None
+    found(key, totals)
 
 
 def _totals(fields: dict[str, object]) -> ResaleTotals:
@@ -78,7 +93,7 @@ def main(argv: list[str]) -> int:
     from payg_tui.service.books import Books
     from payg_tui.service.statements import open_resale
 
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, AttributeError):  # AttributeError: Windows has no nice
         os.nice(LOWER_PRIORITY)
     cache, *rest = argv
     demo = "--demo" in rest

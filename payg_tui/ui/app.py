@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -144,6 +145,9 @@ class PaygApp(App[int]):
         return PeriodsScreen()
 
     def on_load(self) -> None:
+        children = sys.modules.get("payg_tui.service.children")  # loaded by an earlier app (tests)
+        if children is not None:
+            children.reopen()
         # Before the driver starts and the first screen is composed. A warm cache's saved
         # period list is a few rows read in a millisecond or two: read it here, so that the
         # rows are in the first frame without waiting for a worker thread to be scheduled
@@ -353,7 +357,8 @@ class PaygApp(App[int]):
         worker = get_current_worker()
         try:
             resale_child.run(self.books.cache_path, keys, demo=self.books.source == "demo",
-                             found=lambda key, totals: self.post_message(ResaleTotalsComputed(key, totals)),
+                             found=lambda key, totals: worker.is_cancelled
+                             or self.post_message(ResaleTotalsComputed(key, totals)),
                              should_stop=lambda: worker.is_cancelled,
                              attach=self.foreground.attach, detach=self.foreground.detach)
         except UserError as error:

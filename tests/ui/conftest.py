@@ -25,6 +25,15 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAYG_API_TOKEN", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def children_may_start() -> None:
+    """An app that quit in an earlier test ended its children for good (its process would
+    be exiting); each test is a fresh start, as a new dashboard's `on_load` makes it."""
+    from payg_tui.service import children
+
+    children.reopen()
+
+
 @pytest.fixture(scope="session")
 def demo_books() -> Iterator[Books]:
     books = Books.open_demo(now=FIXED_NOW)

@@ -107,3 +107,28 @@ async def test_opening_a_period_holds_the_background_until_its_table_is_painted(
             assert not foreground.busy
         await settle(pilot)
         assert not foreground.busy
+
+
+async def test_a_dialog_over_a_period_not_loaded_yet_does_not_hold_the_background(
+        demo_app: PaygApp) -> None:
+    """`Enter e` in one write: the export dialog opens before the period has asked for its report."""
+    from payg_tui.ui.dialogs.export import ExportDialog
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # What `Enter e` in one write can do: the dialog is pushed before the period's
+        # first paint (in a test the keys are too slow for it, so push them at once).
+        demo_app.open_period(demo_app.periods[0].period.key)
+        demo_app.action_export(demo_app.periods[0].period.key)
+        while not isinstance(demo_app.screen, ExportDialog):
+            await pilot.pause()
+        period = demo_app.screen_stack[-2]
+        assert isinstance(period, PeriodScreen) and not period._asked
+        await settle(pilot)
+        # The period loads under the dialog (ready when it closes) and releases the
+        # background once loaded: the user may stay in the dialog for minutes.
+        assert period.report is not None and not demo_app.foreground.busy
+        await pilot.press("escape")
+        await settle(pilot)
+        assert demo_app.screen is period and period.report is not None
+        assert not demo_app.foreground.busy

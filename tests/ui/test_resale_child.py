@@ -6,6 +6,9 @@ a real resale.toml in the test's private config folder.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +52,39 @@ def test_a_reader_that_stops_early_ends_the_child(demo_books: Books) -> None:
     resale_child.run(demo_books.cache_path, keys, demo=True, found=found.__setitem__,
                      should_stop=lambda: bool(found))
     assert len(found) == 1 and not children._running
+
+
+def test_a_child_that_writes_something_else_is_one_line_not_a_crash() -> None:
+    for line in ("Traceback (most recent call last):\n", '{"key": "2026-11"}\n', '{"totals": 3}\n',
+                 '{"key": "2026-11", "totals": {"cost": "x", "revenue": "1", "margin": "1", '
+                 '"incomplete": false}}\n'):
+        with pytest.raises(UsageError) as caught:
+            resale_child._read(line, lambda key, totals: None)
+        assert caught.value.message.startswith("the revenue could not be worked out")
+        assert "\n" not in caught.value.message
+
+
+def test_without_os_nice_the_child_still_answers(demo_books: Books, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Windows has no `os.nice`: the child runs at its normal priority."""
+    monkeypatch.delattr(os, "nice")
+    key = demo_books.periods()[0].period.key
+    assert resale_child.main([str(demo_books.cache_path), "--demo", key]) == 0
+    found: dict[str, ResaleTotals] = {}
+    resale_child._read(capsys.readouterr().out, found.__setitem__)
+    assert list(found) == [key]
+
+
+def test_a_child_started_after_the_dashboard_began_to_quit_is_ended_at_once() -> None:
+    late = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], text=True)
+    try:
+        children.end_all()  # the dashboard quits ...
+        children.started(late)  # ... and a worker starts its child just after
+        assert late.wait(timeout=10) != 0
+    finally:
+        children.ended(late)
+        children.reopen()
+    again = subprocess.Popen([sys.executable, "-c", "pass"], text=True)
+    children.started(again)  # a new dashboard: children run again
+    assert again.wait(timeout=30) == 0
+    children.ended(again)
