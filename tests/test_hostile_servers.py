@@ -172,6 +172,16 @@ def by_name(server: HostileServer) -> str:
     return server.url.replace("127.0.0.1", "localhost")
 
 
+def localhost_is(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
+    """The name `localhost` resolves to `addresses`, in that order."""
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in addresses]
+        return REAL_GETADDRINFO(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
 def test_a_name_lookup_that_hangs_ends_at_the_request_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     def hung(host: str, *args: object, **kwargs: object) -> object:
         if host == "localhost":
@@ -191,13 +201,7 @@ def test_a_name_lookup_that_hangs_ends_at_the_request_deadline(monkeypatch: pyte
 
 def test_each_address_of_a_name_is_tried_in_turn(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first address refuses (nothing listens on 127.0.0.2); the second answers."""
-    def two(host: str, port: int, *args: object, **kwargs: object) -> object:
-        if host == "localhost":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                    for ip in ("127.0.0.2", "127.0.0.1")]
-        return REAL_GETADDRINFO(host, port, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", two)
+    localhost_is(monkeypatch, "127.0.0.2", "127.0.0.1")
     with HostileServer("silent", on="/nowhere") as server, ApiClient(by_name(server), "t0ken") as api:
         assert api.provider().name == "Worked Example Hosting"
 
@@ -222,13 +226,7 @@ def test_an_address_that_does_not_answer_is_passed_over_for_the_next(
             with pytest.raises(TimeoutError):  # the premise: the first address does not answer
                 socket.create_connection(("127.0.0.2", port), timeout=0.3).close()
 
-            def two(host: str, port: int, *args: object, **kwargs: object) -> object:
-                if host == "localhost":
-                    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-                            for ip in ("127.0.0.2", "127.0.0.1")]
-                return REAL_GETADDRINFO(host, port, *args, **kwargs)  # type: ignore[arg-type]
-
-            monkeypatch.setattr(socket, "getaddrinfo", two)
+            localhost_is(monkeypatch, "127.0.0.2", "127.0.0.1")
             started = time.monotonic()
             with ApiClient(by_name(server), "t0ken", retry=QUICK, connect_timeout=0.5,
                            request_timeout=5.0) as api:

@@ -17,13 +17,14 @@ from textual.widgets import Static
 
 from payg_tui.service.books import Books
 from payg_tui.ui.dialogs.help import HelpScreen
-from payg_tui.ui.screens.period import TABS, PeriodScreen
+from payg_tui.ui.screens.period import TABS
 from payg_tui.ui.screens.periods import PeriodsScreen
 from payg_tui.ui.widgets.footer import KeyFooter
 from payg_tui.ui.widgets.tab_bar import TabBar
 from payg_tui.ui.widgets.table import VirtualTable
 from tests.ui.conftest import screen_text, settle
 from tests.ui.snapshot_app import make_app
+from tests.ui.test_figures import OPEN, open_period
 
 NEXT_TAB = "right_square_bracket"
 
@@ -39,11 +40,8 @@ def _row(pilot: object, word: str) -> tuple[int, int]:
 async def test_a_click_on_a_tab_label_shows_that_tab(demo_books: Books) -> None:
     app = make_app(demo_books)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, PeriodScreen) and screen.report is not None
+        screen = await open_period(pilot, app, OPEN)
+        assert screen.report is not None
         bar = screen.query_one(TabBar)
         y, x = _row(pilot, " Days ")
         assert y == bar.region.y
@@ -61,10 +59,7 @@ async def test_a_click_on_a_tab_label_shows_that_tab(demo_books: Books) -> None:
 async def test_in_a_narrow_terminal_the_active_tab_is_always_in_view(demo_books: Books) -> None:
     app = make_app(demo_books)
     async with app.run_test(size=(40, 20)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        bar = app.screen.query_one(TabBar)
+        bar = (await open_period(pilot, app, OPEN)).query_one(TabBar)
         for pane_id, _label in [*TABS[1:], TABS[0]]:
             await pilot.press(NEXT_TAB)
             await settle(pilot)
@@ -175,9 +170,7 @@ async def test_a_disabled_key_is_dim_and_a_click_on_it_does_nothing() -> None:
 async def test_a_double_click_on_the_footer_or_the_tabs_selects_no_text(demo_books: Books) -> None:
     app = make_app(demo_books)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_period(pilot, app, OPEN)
         footer = screen_text(pilot).splitlines()[-1]
         gap = len(footer.split("▏")[0].rstrip()) + 2  # between the keys and the palette key
         await pilot.double_click(KeyFooter, offset=(gap, 0))

@@ -119,9 +119,7 @@ class PeriodScreen(TableScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        # From the first paint to the table painted, background work steps aside.
-        self._foreground = self.payg.foreground
-        self._foreground.started(self)
+        self._hold_background()  # from the first paint to the table painted
         # A report the list built ahead arrives within a frame or two: show the
         # loading indicator only if it takes longer than that.
         self._loading_timer = self.set_timer(LOADING_DELAY, self._show_loading)
@@ -169,9 +167,13 @@ class PeriodScreen(TableScreen):
     def reload(self) -> None:
         if on_stack(self):
             self._asked = True
-            self._foreground = self.payg.foreground
-            self._foreground.started(self)  # until the table is painted: see `ui/foreground.py`
+            self._hold_background()  # until the table is painted
             self._load(self.key, self.payg.books)
+
+    def _hold_background(self) -> None:
+        """Background work steps aside while this screen loads (`ui/foreground.py`)."""
+        self._foreground = self.payg.foreground
+        self._foreground.started(self)
 
     def _foreground_done(self) -> None:
         if self._foreground is not None:
@@ -283,9 +285,8 @@ class PeriodScreen(TableScreen):
 
     async def _build(self, pane_id: str) -> None:
         """Mount a tab's widgets the first time it is shown, filled if the report is here."""
-        if pane_id in self._built or pane_id in self._mounting or pane_id not in dict(TABS):
-            return
-        if not still_open(self):
+        if pane_id in self._built or pane_id in self._mounting or pane_id not in dict(TABS) \
+                or not still_open(self):
             return
         # Listed as built only once mounted: a price list arriving meanwhile fills
         # the built tabs, and this one's widgets cannot be queried yet.
